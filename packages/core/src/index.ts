@@ -1,0 +1,1 @@
+export const OPEN_DECIMALS = 18;
