@@ -3,7 +3,7 @@
  * that contribution leaf's path to the pinned version root. The leaf's fields name the row's contributor
  * and the version that accepted it.
  */
-import { equalBytes, hexToBytes, type Hex, normalizeAddress } from './bytes.js';
+import { equalBytes, type Hex, hexToBytes, normalizeAddress } from './bytes.js';
 import { AttributionError } from './errors.js';
 import { rowsRootFromPath } from './rows.js';
 import { verifyVersionInclusion, versionLeaf } from './versions.js';
