@@ -1,21 +1,4 @@
-/**
- * The single error type of `@openledger/attribution`. `code` is stable and machine-readable; the
- * message says what happened and what to do. (Switches to core's `BaseError` once core lands.)
- */
-export class AttributionError extends Error {
-  override readonly name = 'AttributionError';
-  readonly code: AttributionErrorCode;
-  readonly details: string | undefined;
-  constructor(
-    code: AttributionErrorCode,
-    message: string,
-    options: { details?: string; cause?: unknown } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.details = options.details;
-  }
-}
+import { BaseError, type BaseErrorParameters } from '@openledger/core';
 
 export type AttributionErrorCode =
   | 'INVALID_ARGUMENT'
@@ -30,3 +13,14 @@ export type AttributionErrorCode =
   | 'UNKNOWN_DATANET'
   | 'INDEX_CORRUPT'
   | 'INDEX_STATE';
+
+/**
+ * The error type of `@openledger/attribution` (core's `BaseError`): `code` is stable and machine-readable,
+ * the message says what happened and what to do.
+ */
+export class AttributionError extends BaseError<AttributionErrorCode> {
+  override name = 'AttributionError';
+  constructor(code: AttributionErrorCode, shortMessage: string, parameters: BaseErrorParameters = {}) {
+    super(code, shortMessage, parameters);
+  }
+}
