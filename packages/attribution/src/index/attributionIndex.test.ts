@@ -20,7 +20,7 @@ interface Built {
 /** Random Datanets whose rows reuse phrases, so there are many repeated spans across rows and versions. */
 function buildWorld(dir: string, seed: number, compaction: 'tiered' | 'manual'): Built {
   const r = rng(seed);
-  const index = AttributionIndex.open({ dir, tokenizer: numberTokenizer, compaction });
+  const index = AttributionIndex.open({ dir, tokenizer: numberTokenizer, compaction, durable: false });
   const phrases = Array.from({ length: 12 }, () => Array.from({ length: 3 + r(8) }, () => r(40)));
   const history = new Map<string, { contributor: string; height: bigint; rows: number[][] }[]>();
   let height = 1n;
@@ -341,4 +341,62 @@ test('copy report: share of ≥12-token spans already in the Datanet, and whose 
     ],
   );
   assert.deepEqual(index.copyReport({ datanet: dn(1), rows: pending, version: 1 }).copiedTokens, 14);
+});
+
+test('background compaction (worker thread) keeps answering the same while it runs and after', async (t) => {
+  const b = buildWorld(tempDir(t), 3, 'manual');
+  const r = rng(8);
+  const queries = Array.from({ length: 12 }, () => ({
+    pins: randomPins(b, r),
+    out: randomOutput(b, r),
+  })).filter((q) => q.pins.length > 0);
+  const answer = () =>
+    queries.map((q) =>
+      bytesToHex(
+        encodeEvidence(
+          b.index.trace({ output: q.out, pins: q.pins, params: PARAMS, modelVersion: dn(1) }).evidence,
+        ),
+      ),
+    );
+  const before = answer();
+  const jobs = [...b.history.keys()].map((d) => b.index.datanet(d).compactInBackground({ maxSegments: 1 }));
+  assert.deepEqual(answer(), before); // answered from the old segments meanwhile
+  await Promise.all(jobs);
+  for (const d of b.history.keys()) assert.equal(b.index.datanet(d).segmentRuns.length, 1);
+  assert.deepEqual(answer(), before);
+});
+
+test('spans.json through the index: match lengths, N and the selected spans (offsets, lengths, scores)', async (t) => {
+  const { readFileSync: read } = await import('node:fs');
+  const vectors = JSON.parse(read(new URL('../../test/vectors/spans.json', import.meta.url), 'utf8')) as {
+    cases: {
+      rows: { tokens: number[]; datanet: string; rowIndex: number }[];
+      outputTokenIds: number[];
+      params: SpanParams;
+      expected: { N: number; spans: { outputOffset: number; length: number; score: string }[] };
+    }[];
+  };
+  for (const [i, c] of vectors.cases.entries()) {
+    const index = AttributionIndex.open({ dir: tempDir(t), tokenizer: numberTokenizer, durable: false });
+    const byDatanet = new Map<string, { tokens: number[]; rowIndex: number }[]>();
+    for (const row of c.rows) byDatanet.set(row.datanet, [...(byDatanet.get(row.datanet) ?? []), row]);
+    for (const [d, rows] of byDatanet) {
+      rows.sort((x, y) => x.rowIndex - y.rowIndex);
+      // each row its own version (approval heights are not modelled here; crediting is covered above)
+      for (const row of rows) {
+        index
+          .datanet(d)
+          .addVersion({ contributor: addr(1), approvalHeight: 1n, rows: ['x'], tokens: [row.tokens] });
+      }
+    }
+    const pins = [...byDatanet.keys()].map((d) => ({ datanet: d, version: byDatanet.get(d)!.length }));
+    if (c.outputTokenIds.length === 0) continue;
+    const res = index.trace({ output: c.outputTokenIds, pins, params: c.params, modelVersion: dn(1) });
+    assert.equal(res.N, BigInt(c.expected.N), `case ${i}`);
+    assert.deepEqual(
+      res.spans.map((s) => ({ outputOffset: s.outputOffset, length: s.length, score: s.score.toString() })),
+      c.expected.spans.map((s) => ({ outputOffset: s.outputOffset, length: s.length, score: s.score })),
+      `case ${i}`,
+    );
+  }
 });

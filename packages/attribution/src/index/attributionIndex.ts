@@ -44,6 +44,8 @@ export interface OpenAttributionIndexParameters {
   dir: string;
   tokenizer: IndexTokenizer;
   compaction?: CompactionPolicy;
+  /** fsync every index file written (default true). */
+  durable?: boolean;
 }
 
 export interface Pin {
@@ -132,6 +134,7 @@ export class AttributionIndex {
   readonly tokenizer: IndexTokenizer;
   readonly tokenizerHash: Hex;
   private readonly compaction: CompactionPolicy | undefined;
+  private readonly durable: boolean;
   private readonly datanets = new Map<Hex, DatanetIndex>();
 
   private constructor(p: OpenAttributionIndexParameters) {
@@ -139,6 +142,7 @@ export class AttributionIndex {
     this.tokenizerHash = normalizeBytes32(p.tokenizer.hash);
     this.dir = join(p.dir, this.tokenizerHash.slice(2));
     this.compaction = p.compaction;
+    this.durable = p.durable ?? true;
     mkdirSync(this.dir, { recursive: true });
   }
 
@@ -156,6 +160,7 @@ export class AttributionIndex {
         datanet: key,
         tokenizerHash: this.tokenizerHash,
         tokenize: (text) => this.tokenizer.encode(text),
+        durable: this.durable,
         ...(this.compaction === undefined ? {} : { compaction: this.compaction }),
       });
       this.datanets.set(key, d);

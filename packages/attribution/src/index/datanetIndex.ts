@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { type Hex, normalizeAddress, normalizeBytes32 } from '../rules/bytes.js';
 import { AttributionError } from '../rules/errors.js';
 import { merklePath, merkleRoot } from '../rules/merkle.js';
@@ -38,6 +39,8 @@ export interface DatanetIndexOptions {
    * 'manual': only `compact()` merges.
    */
   compaction?: CompactionPolicy;
+  /** fsync every file written (default true; tests and benchmarks may turn it off). */
+  durable?: boolean;
 }
 
 export interface AddVersionParameters {
@@ -81,6 +84,8 @@ export class DatanetIndex {
   private readonly countCache = new Map<number, Uint32Array>();
   private readonly tokenize: ((text: string) => ArrayLike<number>) | undefined;
   private readonly policy: CompactionPolicy;
+  private background: Promise<void> | null = null;
+  private readonly durable: boolean;
 
   private constructor(options: DatanetIndexOptions) {
     this.dir = options.dir;
@@ -88,6 +93,7 @@ export class DatanetIndex {
     this.tokenizerHash = normalizeBytes32(options.tokenizerHash);
     this.tokenize = options.tokenize;
     this.policy = options.compaction ?? 'tiered';
+    this.durable = options.durable ?? true;
   }
 
   /**
@@ -169,7 +175,7 @@ export class DatanetIndex {
       } catch (e) {
         if (!(e instanceof AttributionError) || e.code !== 'INDEX_CORRUPT') throw e;
         const seg = Segment.build(vs);
-        seg.save(path);
+        seg.save(path, this.durable);
         this.segments.push(seg);
         this.repairs.push({ file: path, problem: e.shortMessage, action: 'rebuilt from the version files' });
       }
@@ -328,10 +334,10 @@ export class DatanetIndex {
       tokens,
       rowHashes,
     };
-    writeVersionFile(this.versionPath(version), data);
+    writeVersionFile(this.versionPath(version), data, this.durable);
     this.acceptVersion(data);
     const seg = Segment.build([data]);
-    seg.save(this.segmentPath(version, version));
+    seg.save(this.segmentPath(version, version), this.durable);
     this.segments.push(seg);
     this.writeManifest();
     if (this.policy === 'tiered') this.compactTiered();
@@ -339,6 +345,7 @@ export class DatanetIndex {
   }
 
   private compactTiered(): void {
+    if (this.background !== null) return;
     while (this.segments.length >= 2) {
       const a = this.segments.at(-2)!;
       const b = this.segments.at(-1)!;
@@ -353,9 +360,17 @@ export class DatanetIndex {
     if (olds.length < 2) return;
     const first = olds[0]!.firstVersion;
     const last = olds.at(-1)!.lastVersion;
-    const seg = Segment.build(this.versions.slice(first - 1, last));
-    seg.save(this.segmentPath(first, last));
-    this.segments.splice(from, to - from, seg);
+    this.install(olds, Segment.build(this.versions.slice(first - 1, last)));
+  }
+
+  /** Saves a merged segment and swaps it in for the run of segments it covers. */
+  private install(olds: Segment[], seg: Segment): void {
+    const from = this.segments.indexOf(olds[0]!);
+    if (from < 0 || olds.some((o, k) => this.segments[from + k] !== o)) {
+      throw new AttributionError('INDEX_STATE', 'segments changed during compaction');
+    }
+    seg.save(this.segmentPath(seg.firstVersion, seg.lastVersion), this.durable);
+    this.segments.splice(from, olds.length, seg);
     this.writeManifest();
     for (const o of olds) {
       const path = this.segmentPath(o.firstVersion, o.lastVersion);
@@ -381,6 +396,47 @@ export class DatanetIndex {
       }
       this.merge(best, best + 2);
     }
+  }
+
+  /**
+   * Compaction in the background: suffix arrays are built in a worker thread while queries keep using the
+   * current segments; each merged segment is swapped in when ready (a swap never changes an answer).
+   * Resolves when done. Versions may be added meanwhile (they are not merged by this run).
+   */
+  compactInBackground(options: { maxSegments?: number } = {}): Promise<void> {
+    if (this.background !== null) return this.background;
+    const max = Math.max(1, options.maxSegments ?? 1);
+    // plan: merge the oldest segments into runs so that at most `max` remain (of those existing now)
+    const olds = this.segments.slice();
+    if (olds.length <= max) return Promise.resolve();
+    const groupSize = Math.ceil(olds.length / max);
+    const groups: Segment[][] = [];
+    for (let i = 0; i < olds.length; i += groupSize) groups.push(olds.slice(i, i + groupSize));
+    const run = async () => {
+      const worker = new Worker(new URL('./saWorker.js', import.meta.url));
+      try {
+        for (const group of groups) {
+          if (group.length < 2) continue;
+          const versions = this.versions.slice(group[0]!.firstVersion - 1, group.at(-1)!.lastVersion);
+          const { text, upper } = Segment.textOf(versions);
+          const sa = await new Promise<Int32Array>((resolve, reject) => {
+            worker.once('message', (m: { sa?: Int32Array; error?: string }) =>
+              m.sa
+                ? resolve(m.sa)
+                : reject(new AttributionError('INDEX_STATE', `background compaction failed: ${m.error}`)),
+            );
+            worker.once('error', reject);
+            worker.postMessage({ id: 0, text, upper }, [text.buffer as ArrayBuffer]);
+          });
+          this.install(group, Segment.withSuffixArray(versions, sa));
+        }
+      } finally {
+        await worker.terminate();
+        this.background = null;
+      }
+    };
+    this.background = run();
+    return this.background;
   }
 
   private checkVersion(version: number): void {

@@ -28,6 +28,7 @@ export function writeChecked(
   magic: string,
   header: object,
   sections: ArrayBufferView[],
+  durable = true,
 ): number {
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const parts: Uint8Array[] = [];
@@ -55,7 +56,7 @@ export function writeChecked(
   const fd = openSync(tmp, 'w');
   try {
     for (const p of [...parts, digest]) writeSync(fd, p);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -43,6 +43,27 @@ export class Segment {
     return new Segment(layout(versions), null);
   }
 
+  /** The text a segment over these versions would index, and its largest symbol (for SA-IS elsewhere). */
+  static textOf(versions: readonly VersionData[]): { text: Uint16Array | Uint32Array; upper: number } {
+    const lay = layout(versions);
+    return { text: lay.text, upper: lay.maxSymbol };
+  }
+
+  /** A segment from a suffix array built elsewhere (a worker); checked to be a permutation. */
+  static withSuffixArray(versions: readonly VersionData[], sa: Int32Array): Segment {
+    const lay = layout(versions);
+    const n = lay.text.length;
+    const seen = new Uint8Array(n);
+    if (sa.length !== n) throw new AttributionError('INDEX_STATE', 'suffix array has the wrong length');
+    for (let j = 0; j < n; j++) {
+      const p = sa[j]!;
+      if (p < 0 || p >= n || seen[p])
+        throw new AttributionError('INDEX_STATE', 'suffix array is not a permutation');
+      seen[p] = 1;
+    }
+    return new Segment(lay, sa);
+  }
+
   /**
    * Loads a segment file; verifies its checksum and that it was built from exactly these versions' text.
    * Throws INDEX_CORRUPT otherwise (the caller rebuilds).
@@ -67,7 +88,7 @@ export class Segment {
     return new Segment(lay, sa);
   }
 
-  save(path: string): number {
+  save(path: string, durable = true): number {
     return writeChecked(
       path,
       MAGIC,
@@ -78,6 +99,7 @@ export class Segment {
         textDigest: hexOf(textDigest(this.text)),
       },
       [this.sa],
+      durable,
     );
   }
 

@@ -24,7 +24,7 @@ export interface VersionData {
   rowHashes: Uint8Array;
 }
 
-export function writeVersionFile(path: string, v: VersionData): number {
+export function writeVersionFile(path: string, v: VersionData, durable = true): number {
   const wide = v.tokens.some((t) => t > 0xfffe);
   return writeChecked(
     path,
@@ -40,6 +40,7 @@ export function writeVersionFile(path: string, v: VersionData): number {
       width: wide ? 4 : 2,
     },
     [v.rowLengths, wide ? v.tokens : Uint16Array.from(v.tokens), v.rowHashes],
+    durable,
   );
 }
 
