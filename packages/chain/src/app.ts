@@ -72,17 +72,21 @@ export class App {
   private readonly handlers = new Map<string, { def: MessageDef<any>; module: string }>();
 
   /**
-   * `extraModules` are registered after the built-in auth, bank and params modules, in order; their
-   * hooks run in that order. `keepers` adds their keepers to the shared set.
+   * `extraModules` builds the modules registered after the built-in auth, bank and params modules,
+   * in order (their hooks run in that order); it receives the app so a module can register its
+   * keeper (`app.setKeeper`) and reach the others through `app.keepers` at run time.
    */
-  constructor(extraModules: Module[] = [], options: AppOptions & { keepers?: Partial<Keepers> } = {}) {
+  constructor(extraModules: (app: App) => Module[] = () => [], options: AppOptions = {}) {
     const auth = authModule();
     const bank = bankModule();
-    const withoutParams: Module[] = [auth, bank, ...extraModules];
+    this.recoverSigner = options.recoverSigner ?? ((d, s) => recoverAddress(d, s));
+    this.keepers = { auth: auth.keeper, bank: bank.keeper, router: this.createRouter() } as Keepers;
+    const extra = extraModules(this);
     const paramDefs: RegisteredParam[] = [];
-    for (const m of withoutParams) for (const p of m.params ?? []) paramDefs.push({ ...p, module: m.name });
+    for (const m of [auth, bank, ...extra]) for (const p of m.params ?? []) paramDefs.push({ ...p, module: m.name });
     const paramsKeeper = createParamsKeeper(paramDefs);
-    this.modules = [auth, bank, paramsModule(paramsKeeper), ...extraModules];
+    this.keepers.params = paramsKeeper;
+    this.modules = [auth, bank, paramsModule(paramsKeeper), ...extra];
     const names = new Set<string>();
     for (const m of this.modules) {
       if (names.has(m.name)) throw new Error(`module ${m.name} registered twice`);
@@ -92,14 +96,6 @@ export class App {
         this.handlers.set(def.kind, { def, module: m.name });
       }
     }
-    this.recoverSigner = options.recoverSigner ?? ((d, s) => recoverAddress(d, s));
-    this.keepers = {
-      auth: auth.keeper,
-      bank: bank.keeper,
-      params: paramsKeeper,
-      router: this.createRouter(),
-      ...options.keepers,
-    } as Keepers;
   }
 
   /** Registers a keeper after construction (modules created with a reference to the app). */
