@@ -6,7 +6,7 @@ import { Tokenizer } from './tokenizer.js';
 export const DEFAULT_TOKENIZER_FILE = 'openledger-bpe-4096.json';
 
 /** Hash of the shipped vocabulary `vocab/openledger-bpe-4096.json` (lowercase hex sha256 of its bytes). */
-export const DEFAULT_TOKENIZER_HASH = 'PLACEHOLDER';
+export const DEFAULT_TOKENIZER_HASH = '4b8edc334f7899246e341e18a870994b3b1dbdaa010faf8c252be221533e541f';
 
 /** Absolute path of the shipped vocabulary file. */
 export function defaultTokenizerPath(): string {
