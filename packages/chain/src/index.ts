@@ -43,3 +43,4 @@ export {
   TX_ENVELOPE_FIELDS,
   type TxMessage,
 } from './tx.js';
+export { createApp, chainModules } from './modules/index.js';
