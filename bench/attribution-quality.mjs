@@ -26,7 +26,9 @@ for (let i = entries.length - 1; i > 0; i--) {
   const j = r(i + 1);
   [entries[i], entries[j]] = [entries[j], entries[i]];
 }
-const owned = Array.from({ length: CONTRIBUTORS }, (_, c) => entries.slice(c * ROWS_EACH, (c + 1) * ROWS_EACH));
+const owned = Array.from({ length: CONTRIBUTORS }, (_, c) =>
+  entries.slice(c * ROWS_EACH, (c + 1) * ROWS_EACH),
+);
 const heldOut = entries.slice(CONTRIBUTORS * ROWS_EACH, CONTRIBUTORS * ROWS_EACH + 2000);
 const address = (n) => `0x${n.toString(16).padStart(40, '0')}`;
 const DATANET = `0x${'0d'.padStart(64, '0')}`;
@@ -92,7 +94,12 @@ function evaluate(index, outputs, pins, watch = [], params = undefined) {
   const watched = new Map(watch.map((w) => [w, { ppm: 0, outputsCredited: 0 }]));
   for (const parts of outputs) {
     const textOut = parts.map((p) => (p.filler ?? p.words).join(' ')).join(' ');
-    const res = index.trace({ output: textOut, pins, modelVersion: `0x${'ab'.repeat(32)}`, ...(params ? { params } : {}) });
+    const res = index.trace({
+      output: textOut,
+      pins,
+      modelVersion: `0x${'ab'.repeat(32)}`,
+      ...(params ? { params } : {}),
+    });
     const t = truth(parts);
     const got = new Map(res.weights.map(([a, p]) => [a, p]));
     for (const [a, p] of got) {
@@ -102,7 +109,12 @@ function evaluate(index, outputs, pins, watch = [], params = undefined) {
           fp++;
           if (process.env.DEBUG_FP) {
             const sp = res.spans.filter((s) => s.contributor === a);
-            console.error('FP', a, p, sp.map((s) => [s.length, s.text]));
+            console.error(
+              'FP',
+              a,
+              p,
+              sp.map((s) => [s.length, s.text]),
+            );
           }
         }
       }
@@ -130,7 +142,10 @@ function evaluate(index, outputs, pins, watch = [], params = undefined) {
     ...(watch.length
       ? {
           flooders: Object.fromEntries(
-            [...watched].map(([w, acc]) => [w, { meanPpm: Math.round(acc.ppm / outputs.length), outputsCredited: acc.outputsCredited }]),
+            [...watched].map(([w, acc]) => [
+              w,
+              { meanPpm: Math.round(acc.ppm / outputs.length), outputsCredited: acc.outputsCredited },
+            ]),
           ),
         }
       : {}),
@@ -144,11 +159,14 @@ function build(dir, { floodCommonAt, floodCopiesAt } = {}) {
   const commonRows = commonPhraseRows();
   const copyRows = Array.from({ length: 300 }, () => owned[r(CONTRIBUTORS)][r(ROWS_EACH)]);
   const flood = (when) => {
-    if (floodCommonAt === when) d.addVersion({ contributor: address(0xc0), approvalHeight: height++, rows: commonRows });
-    if (floodCopiesAt === when) d.addVersion({ contributor: address(0xc1), approvalHeight: height++, rows: copyRows });
+    if (floodCommonAt === when)
+      d.addVersion({ contributor: address(0xc0), approvalHeight: height++, rows: commonRows });
+    if (floodCopiesAt === when)
+      d.addVersion({ contributor: address(0xc1), approvalHeight: height++, rows: copyRows });
   };
   flood('early');
-  for (let c = 0; c < CONTRIBUTORS; c++) d.addVersion({ contributor: address(c + 1), approvalHeight: height++, rows: owned[c] });
+  for (let c = 0; c < CONTRIBUTORS; c++)
+    d.addVersion({ contributor: address(c + 1), approvalHeight: height++, rows: owned[c] });
   flood('late');
   return { index, pins: [{ datanet: DATANET, version: d.versionCount }] };
 }
@@ -163,7 +181,10 @@ function commonPhraseRows() {
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
   }
-  const top = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 600).map(([k]) => k);
+  const top = [...counts]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 600)
+    .map(([k]) => k);
   const rows = [];
   for (let i = 0; i < top.length; i += 6) rows.push(top.slice(i, i + 6).join('. '));
   return rows;
@@ -171,7 +192,12 @@ function commonPhraseRows() {
 
 const verbatim = makeOutputs();
 const paraphrased = verbatim.map(paraphrase);
-const result = { contributors: CONTRIBUTORS, rowsEach: ROWS_EACH, identifiedAtPpm: IDENTIFIED_PPM, params: 'DESIGN defaults (minSpanTokens 8, maxSpans 32, maxAttributed 16)' };
+const result = {
+  contributors: CONTRIBUTORS,
+  rowsEach: ROWS_EACH,
+  identifiedAtPpm: IDENTIFIED_PPM,
+  params: 'DESIGN defaults (minSpanTokens 8, maxSpans 32, maxAttributed 16)',
+};
 const runs = [
   ['honest', {}],
   ['floodCommonLate', { floodCommonAt: 'late' }],
@@ -182,7 +208,10 @@ for (const [name, opts] of runs) {
   const dir = mkdtempSync(join(tmpdir(), 'ol-attr-q-'));
   const { index, pins } = build(dir, opts);
   const watch = name === 'honest' ? [] : [address(0xc0), address(0xc1)];
-  result[name] = { verbatim: evaluate(index, verbatim, pins, watch), paraphrased: evaluate(index, paraphrased, pins, watch) };
+  result[name] = {
+    verbatim: evaluate(index, verbatim, pins, watch),
+    paraphrased: evaluate(index, paraphrased, pins, watch),
+  };
   if (name === 'honest') {
     // the same with minSpanTokens 12 (a governance parameter; the quotes are ≥ 12 tokens)
     const params = { minSpanTokens: 12, maxSpans: 32, maxAttributed: 16 };

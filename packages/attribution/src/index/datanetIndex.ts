@@ -20,8 +20,8 @@ import { readVersionFile, type VersionData, writeVersionFile } from './versionFi
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Largest token id the index accepts (one symbol is reserved for the row separator). */
-export const MAX_TOKEN_ID = 0xfffffffd;
+/** Largest token id the index accepts (2^24 − 1: ids fit the int32 symbol arrays and dense count tables). */
+export const MAX_TOKEN_ID = 0xffffff;
 
 export type CompactionPolicy = 'tiered' | 'manual';
 

@@ -34,7 +34,7 @@ export class Segment {
     this.text = layout.text;
     this.rowStarts = layout.rowStarts;
     this.versionStarts = layout.versionStarts;
-    this.sa = sa ?? suffixArray(layout.text, layout.maxSymbol);
+    this.sa = sa ?? suffixArray(...saInput(layout.text, layout.maxSymbol));
     this.rmq = new RangeMin(this.sa);
   }
 
@@ -44,9 +44,13 @@ export class Segment {
   }
 
   /** The text a segment over these versions would index, and its largest symbol (for SA-IS elsewhere). */
-  static textOf(versions: readonly VersionData[]): { text: Uint16Array | Uint32Array; upper: number } {
+  static textOf(versions: readonly VersionData[]): {
+    text: Uint16Array | Uint32Array | Int32Array;
+    upper: number;
+  } {
     const lay = layout(versions);
-    return { text: lay.text, upper: lay.maxSymbol };
+    const [text, upper] = saInput(lay.text, lay.maxSymbol);
+    return { text, upper };
   }
 
   /** A segment from a suffix array built elsewhere (a worker); checked to be a permutation. */
@@ -249,6 +253,23 @@ export class Segment {
     }
     return { rowIndex: this.firstRow + lo, rowOffset: position - rs[lo]! };
   }
+}
+
+/**
+ * SA-IS needs O(alphabet) memory: a sparse alphabet (large token ids) is first mapped to dense ranks,
+ * which keeps the order and so the suffix array.
+ */
+function saInput(
+  text: Uint16Array | Uint32Array,
+  maxSymbol: number,
+): [Uint16Array | Uint32Array | Int32Array, number] {
+  if (maxSymbol <= Math.max(1 << 16, text.length)) return [text, maxSymbol];
+  const distinct = Uint32Array.from(new Set(text)).sort();
+  const rank = new Map<number, number>();
+  distinct.forEach((sym, i) => {
+    rank.set(sym, i);
+  });
+  return [Int32Array.from(text, (sym) => rank.get(sym)!), distinct.length - 1];
 }
 
 interface Layout {
