@@ -405,14 +405,12 @@ test('large token ids (sparse alphabet) index and trace like small ones', (t) =>
   const index = AttributionIndex.open({ dir: tempDir(t), tokenizer: numberTokenizer, durable: false });
   const big = (x: number) => 1_000_000 + x * 7919;
   const row = Array.from({ length: 20 }, (_, i) => big(i));
-  index
-    .datanet(dn(1))
-    .addVersion({
-      contributor: addr(1),
-      approvalHeight: 1n,
-      rows: ['a', 'b'],
-      tokens: [row, [big(3), big(4)]],
-    });
+  index.datanet(dn(1)).addVersion({
+    contributor: addr(1),
+    approvalHeight: 1n,
+    rows: ['a', 'b'],
+    tokens: [row, [big(3), big(4)]],
+  });
   const res = index.trace({
     output: [5, ...row.slice(2, 14), 6],
     pins: [{ datanet: dn(1), version: 1 }],
