@@ -287,6 +287,42 @@ export class AttributionIndex {
   }
 
   /**
+   * The occurrences of output[offset, offset+length) in the pinned versions, in crediting order
+   * (approval height, Datanet id, row index, row offset): at most `max` (default 16), and their total.
+   */
+  occurrences(p: {
+    output: string | ArrayLike<number>;
+    pins: readonly Pin[];
+    offset: number;
+    length: number;
+    max?: number;
+  }): { occurrences: Occurrence[]; total: number } {
+    const ids = this.outputIds(p.output, Number.MAX_SAFE_INTEGER);
+    if (
+      !Number.isInteger(p.offset) ||
+      !Number.isInteger(p.length) ||
+      p.offset < 0 ||
+      p.length < 1 ||
+      p.offset + p.length > ids.length
+    ) {
+      throw new AttributionError(
+        'INVALID_ARGUMENT',
+        `[${p.offset}, +${p.length}) is not an interval of the ${ids.length}-token output`,
+      );
+    }
+    const symbols = Int32Array.from(ids, (t) => t + 1);
+    const max = p.max ?? 16;
+    const all: Occurrence[] = [];
+    let total = 0;
+    for (const { index, version } of this.resolvePins(p.pins, Number.MAX_SAFE_INTEGER)) {
+      const r = index.occurrences(symbols, p.offset, p.length, version, max);
+      all.push(...r.occurrences);
+      total += r.total;
+    }
+    return { occurrences: all.sort(compareOccurrences).slice(0, max), total };
+  }
+
+  /**
    * Recomputes an evidence (object or canonical bytes) from this index — counts, spans, credits, proofs,
    * weights — and reports every difference. The `gradient` field is taken as given.
    */
