@@ -23,6 +23,8 @@ export class Segment {
   /** Text position where each version of the segment starts; one extra entry = text length. */
   readonly versionStarts: Uint32Array;
   readonly rmq: RangeMin;
+  /** bucket[c] = first SA index whose suffix starts with symbol c (c ≤ 65,536; empty for wider alphabets). */
+  private readonly bucket: Int32Array;
   /** Tokens (separators excluded). */
   readonly tokenCount: number;
 
@@ -36,6 +38,7 @@ export class Segment {
     this.versionStarts = layout.versionStarts;
     this.sa = sa ?? suffixArray(...saInput(layout.text, layout.maxSymbol));
     this.rmq = new RangeMin(this.sa);
+    this.bucket = buckets(layout.text, layout.maxSymbol);
   }
 
   /** Builds a segment over consecutive versions. PERF: O(tokens) (SA-IS). */
@@ -172,6 +175,15 @@ export class Segment {
     let hi = sa.length;
     let llo = 0;
     let lhi = 0;
+    const c = symbols[i]!;
+    if (c + 1 < this.bucket.length) {
+      // start inside the first symbol's bucket: every suffix there shares that symbol
+      lo = this.bucket[c]! - 1;
+      hi = this.bucket[c + 1]!;
+      if (hi - lo <= 1) return 0;
+      llo = 1;
+      lhi = 1;
+    }
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
       const p = sa[mid]!;
@@ -253,6 +265,15 @@ export class Segment {
     }
     return { rowIndex: this.firstRow + lo, rowOffset: position - rs[lo]! };
   }
+}
+
+/** First SA index of each symbol's bucket (counting sort order), for alphabets up to 2^16 symbols. */
+function buckets(text: Uint16Array | Uint32Array, maxSymbol: number): Int32Array {
+  if (maxSymbol > 0xffff) return new Int32Array(0);
+  const b = new Int32Array(maxSymbol + 2);
+  for (let i = 0; i < text.length; i++) b[text[i]! + 1]!++;
+  for (let c = 1; c < b.length; c++) b[c] = b[c]! + b[c - 1]!;
+  return b;
 }
 
 /**
