@@ -1,12 +1,16 @@
 import { App, type AppOptions } from '../app.js';
 import type { Module } from '../module.js';
+import { datanetsModule } from './datanets/index.js';
+import { feedbackModule } from './feedback/index.js';
+import { modelsModule } from './models/index.js';
+import { settlementModule } from './settlement/index.js';
 
 /**
  * The chain's module list, in hook order after auth, bank and params. Add a module here (one line)
  * when it lands; everything else (router, params registry, genesis, RPC queries) follows.
  */
-export function chainModules(_app: App): Module[] {
-  return [];
+export function chainModules(app: App): Module[] {
+  return [datanetsModule(app), modelsModule(app), settlementModule(app), feedbackModule(app)];
 }
 
 /** The application with every module: what the node, the tests and the SDK's simulations run. */
