@@ -47,7 +47,7 @@ export const contribute: MessageDef<ContributeFields> = {
       throw new ChainError('INVALID_MESSAGE', 'blobHash and rowsRoot must be real sha-256 hashes');
     }
     ctx.gas.consume(msg.size * (await param(ctx, 'datanets', 'contributionByteGas')), 'contribution bytes');
-    const existing = await ctx.getValue(keys.blob(d.id, msg.blobHash));
+    const existing = await ctx.get(keys.blob(d.id, msg.blobHash));
     if (existing !== undefined) {
       throw new ChainError('DUPLICATE_CONTRIBUTION', `blob ${msg.blobHash} was already contributed to this Datanet`);
     }
