@@ -176,7 +176,7 @@ test('training licence: fee credited pro rata to rows of versions ≤ v (Fenwick
   await chain.ok(owner, 'ApproveContribution', { contribution: c.id });
 
   const perRow = (fee * 10n ** 18n) / 7n;
-  const remainder = fee - (perRow * 7n) / 10n ** 18n;
+  const remainder = fee - (perRow * 7n + 10n ** 18n - 1n) / 10n ** 18n;
   assert.equal(await chain.balance(TREASURY), treasuryBefore + remainder);
   const claimable = async (cid: Hex) => ((await chain.query('datanets.contribution', { id: cid })) as { claimable: bigint }).claimable;
   assert.equal(await claimable(a.id), (3n * perRow) / 10n ** 18n);
@@ -209,4 +209,21 @@ test('queries: contributions by contributor, pending queue, list, licences', asy
   assert.equal(list.length, 1);
   assert.equal(list[0]!.name, 'Test Datanet');
   await assert.rejects(chain.query('datanets.datanet', { id: 'nope' }), /32-byte hex id/);
+});
+
+test('credits stay solvent when claims floor a Δ spanning several credits (1-unit licence fees)', async () => {
+  const { chain, id, submit } = await withDatanet({ trainingFee: 1n });
+  const a = await submit(alice, 'r1\n\nr2\n\nr3'); // one contribution, 3 rows
+  await chain.ok(owner, 'ApproveContribution', { contribution: a.id });
+  for (const k of [bob, carol]) {
+    const reg = await chain.ok(k, 'RegisterModel', { name: 'm', baseModel: 'base', description: '' });
+    const model = eventAttr(reg, 'models.registered', 'model') as Hex;
+    await chain.ok(k, 'BuyTrainingLicence', { model, datanet: id, version: 1n });
+  }
+  // each credit alone rounds to 0 for the row owner, two together to 1: the module must hold it
+  const c = (await chain.query('datanets.contribution', { id: a.id })) as { claimable: bigint };
+  assert.equal(c.claimable, 1n);
+  assert.deepEqual(await chain.invariants(), []);
+  await chain.ok(alice, 'ClaimRewards', { contributions: [a.id] });
+  assert.deepEqual(await chain.invariants(), []);
 });

@@ -33,7 +33,8 @@ export interface DatanetsKeeper {
   hasAcceptedRows(ctx: Ctx, datanet: Hex, contributor: Address, version: bigint): Promise<boolean>;
   /**
    * Credits `amount` from `from` to the rows of versions ≤ `version` (DESIGN §4.6): adds
-   * ⌊amount·10^18 / rows(v)⌋ to the reward-per-row at v and sends the remainder to the treasury.
+   * ⌊amount·10^18 / rows(v)⌋ to the reward-per-row at v and sends the remainder
+   * amount − ⌈perRow·rows(v) / 10^18⌉ to the treasury (ceiling: keeps the module solvent).
    * PERF: O(log version).
    */
   creditVersion(
@@ -88,7 +89,10 @@ export function createDatanetsKeeper(): DatanetsKeeper {
       if (amount === 0n) return { perRow: 0n, remainder: 0n };
       const rows = record.firstRow + record.rowCount;
       const perRow = (amount * ACC_SCALE) / rows;
-      const kept = (perRow * rows) / ACC_SCALE;
+      // The module keeps ⌈perRow·rows / 10^18⌉, not the floor DESIGN §4.6 names: claims floor the
+      // accumulated Δ across several credits, so with the floor here the module could owe up to one base
+      // unit per credit more than it holds (see README). perRow·rows ≤ amount·10^18, so this never exceeds amount.
+      const kept = (perRow * rows + ACC_SCALE - 1n) / ACC_SCALE;
       const remainder = amount - kept;
       await ctx.keepers.bank.transfer(ctx, from, DATANET_REWARDS, kept);
       await ctx.keepers.bank.transfer(ctx, from, TREASURY, remainder);
