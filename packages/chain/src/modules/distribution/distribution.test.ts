@@ -119,7 +119,7 @@ test('a withdrawal costs the same gas with 1 or 400 delegators (lazy F1)', async
   const gasWith = async (delegators: number) => {
     const others = Array.from(
       { length: delegators - 1 },
-      (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}`,
+      (_, i) => `0x${(i + 1).toString(16).padStart(40, '0')}` as Address,
     );
     const chain = await TestChain.create({
       extraAccounts: others.map((address) => ({ address, balance: 2n * OPEN })),
