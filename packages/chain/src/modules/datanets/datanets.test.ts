@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { fromHex, type Hex, OPEN, toHex } from '@openledger/core';
 import { VersionTree, versionLeaf } from '@openledger/attribution/rules';
 import { TREASURY } from '../bank/keeper.js';
-import { SLASHED_FALLBACK } from '../shared/external.js';
+import { SLASHED } from '../slashing/keeper.js';
 import { ADDRS, contributionOf, DEFAULT_DATANET, eventAttr, GAS_PRICE, KEYS, testChain } from '../shared/testkit.js';
 import { DATANET_BONDS, DATANET_REWARDS } from './keeper.js';
 
@@ -130,7 +130,7 @@ test('bonds: returned on rejection, slashed when adversarial, withdrawable after
   assert.equal(await chain.balance(aliceAddr), aliceBefore + bond);
   assert.equal(r1.events.length > 0, true);
   await chain.ok(owner, 'RejectContribution', { contribution: b.id, adversarial: true, reason: 'poisoned data' });
-  assert.equal(await chain.balance(SLASHED_FALLBACK), bond);
+  assert.equal(await chain.balance(SLASHED), bond);
   assert.equal(((await chain.query('datanets.penalty', { address: bobAddr })) as { score: bigint }).score, 1n);
   await chain.ok(owner, 'ApproveContribution', { contribution: c.id });
   assert.equal((await chain.send(carol, 'WithdrawContributionBond', { contribution: c.id })).code, 'BOND_LOCKED');
@@ -149,7 +149,7 @@ test('FlagContribution: curators or governance only, once; slashes the held bond
   await chain.ok(owner, 'ApproveContribution', { contribution: a.id });
   assert.equal((await chain.send(bob, 'FlagContribution', { contribution: a.id, reason: 'biased' })).code, 'UNAUTHORIZED');
   await chain.gov('FlagContribution', { contribution: a.id, reason: 'biased (penalty proposal)' });
-  assert.equal(await chain.balance(SLASHED_FALLBACK), bond);
+  assert.equal(await chain.balance(SLASHED), bond);
   assert.equal((await chain.send(owner, 'FlagContribution', { contribution: a.id, reason: 'again' })).code, 'ALREADY_FLAGGED');
   const c = (await chain.query('datanets.contribution', { id: a.id })) as { flagged: boolean; bond: bigint; status: string };
   assert.equal(c.flagged, true);
@@ -225,5 +225,20 @@ test('credits stay solvent when claims floor a Δ spanning several credits (1-un
   assert.equal(c.claimable, 1n);
   assert.deepEqual(await chain.invariants(), []);
   await chain.ok(alice, 'ClaimRewards', { contributions: [a.id] });
+  assert.deepEqual(await chain.invariants(), []);
+});
+
+test('an appeal (governance ReverseSlash) returns a flagged contribution’s bond and lowers the penalty score', async () => {
+  const bond = 7n * OPEN;
+  const { chain, submit } = await withDatanet({ contributorBond: bond });
+  const a = await submit(alice, 'disputed row');
+  await chain.ok(owner, 'ApproveContribution', { contribution: a.id });
+  const flag = await chain.ok(owner, 'FlagContribution', { contribution: a.id, reason: 'redundant' });
+  const slashId = BigInt(eventAttr(flag, 'slashing.hold', 'id'));
+  assert.equal(((await chain.query('datanets.penalty', { address: aliceAddr })) as { score: bigint }).score, 1n);
+  const before = await chain.balance(aliceAddr);
+  await chain.gov('ReverseSlash', { slashId });
+  assert.equal(await chain.balance(aliceAddr), before + bond);
+  assert.equal(((await chain.query('datanets.penalty', { address: aliceAddr })) as { score: bigint }).score, 0n);
   assert.deepEqual(await chain.invariants(), []);
 });

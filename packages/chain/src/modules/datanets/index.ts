@@ -9,7 +9,8 @@ import { createDatanet, setDatanetAllowList, updateDatanet } from './manage.js';
 import { DATANETS_PARAMS } from './params.js';
 import { datanetsQueries } from './queries.js';
 import { approveContribution, flagContribution, rejectContribution, withdrawContributionBond } from './review.js';
-import { contributionFromValue, dk } from './state.js';
+import { contributionFromValue, dk, keys } from './state.js';
+import { readAmount, writeAmount } from '../shared/state.js';
 
 export { DATANET_BONDS, DATANET_REWARDS, type DatanetsKeeper } from './keeper.js';
 export { datanetsDevnetParams } from './params.js';
@@ -23,6 +24,16 @@ export type { Contribution, Datanet, Licence, VersionRecord } from './state.js';
 export function datanetsModule(app: App): Module {
   const keeper = createDatanetsKeeper();
   app.setKeeper('datanets', keeper);
+  // a reversed contribution slash (ReverseSlash on appeal) returns the bond and lowers the penalty score
+  app.keepers.slashing.registerReturn('datanets', {
+    account: DATANET_BONDS,
+    async onReturn(ctx, subject, amount) {
+      await ctx.keepers.bank.transfer(ctx, DATANET_BONDS, subject, amount);
+      const score = await readAmount(ctx, keys.penalty(subject));
+      writeAmount(ctx, keys.penalty(subject), score > 0n ? score - 1n : 0n);
+      ctx.emit('datanets.penaltyReversed', { contributor: subject, returned: amount, score: score > 0n ? score - 1n : 0n });
+    },
+  });
   return {
     name: 'datanets',
     params: DATANETS_PARAMS,

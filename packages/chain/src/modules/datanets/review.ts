@@ -166,11 +166,16 @@ export const rejectContribution: MessageDef<{ contribution: Hex; adversarial: bo
 export const flagContribution: MessageDef<{ contribution: Hex; reason: string }> = {
   kind: 'FlagContribution',
   description: 'Penalise a contribution (its curators, or governance): slash its bond, raise the penalty score.',
+  treasury: true,
   fields: [
     { name: 'contribution', type: 'bytes32' },
     { name: 'reason', type: 'string' },
   ],
   baseGas: 10_000n,
+  async validate(ctx, msg) {
+    const c = await requireContribution(ctx, msg.contribution);
+    if (c.flagged) throw new ChainError('ALREADY_FLAGGED', `contribution ${c.id} was already penalised`);
+  },
   async handle(ctx, msg) {
     checkText('reason', msg.reason, 512, true);
     const c = await requireContribution(ctx, msg.contribution);

@@ -56,12 +56,19 @@ export const approveModel: MessageDef<{ model: Hex; grant: bigint; grantAtApprov
   kind: 'ApproveModel',
   description: 'Approve a Proposed model, reserving a grant from the treasury (governance only).',
   authority: 'governance',
+  treasury: true,
   fields: [
     { name: 'model', type: 'bytes32' },
     { name: 'grant', type: 'uint256' },
     { name: 'grantAtApproval', type: 'uint256' },
   ],
   baseGas: 20_000n,
+  async validate(ctx, msg) {
+    requireStage(await requireModel(ctx, msg.model), 'Proposed', 'approved');
+    if (msg.grantAtApproval > msg.grant) {
+      throw new ChainError('INVALID_MESSAGE', `grantAtApproval ${msg.grantAtApproval} exceeds the grant ${msg.grant}`);
+    }
+  },
   async handle(ctx, msg) {
     const m = await requireModel(ctx, msg.model);
     requireStage(m, 'Proposed', 'approved');
@@ -69,8 +76,13 @@ export const approveModel: MessageDef<{ model: Hex; grant: bigint; grantAtApprov
       throw new ChainError('INVALID_MESSAGE', `grantAtApproval ${msg.grantAtApproval} exceeds the grant ${msg.grant}`);
     }
     const reserved = msg.grant - msg.grantAtApproval;
-    await ctx.keepers.bank.transfer(ctx, TREASURY, m.owner, msg.grantAtApproval);
-    await ctx.keepers.bank.transfer(ctx, TREASURY, MODEL_GRANTS, reserved);
+    // both count toward the treasury outflow cap now (DESIGN §4.3)
+    if (msg.grantAtApproval > 0n) {
+      await ctx.keepers.treasury.withdraw(ctx, m.owner, msg.grantAtApproval, `grant for model ${m.id} (at approval)`);
+    }
+    if (reserved > 0n) {
+      await ctx.keepers.treasury.withdraw(ctx, MODEL_GRANTS, reserved, `grant for model ${m.id} (reserved until deploy)`);
+    }
     putModel(ctx, { ...m, stage: 'Approved', grant: msg.grant, grantPaid: msg.grantAtApproval, grantReserved: reserved });
     ctx.emit('models.approved', { model: m.id, grant: msg.grant, paid: msg.grantAtApproval, reserved });
   },
@@ -85,6 +97,9 @@ export const rejectModel: MessageDef<{ model: Hex; reason: string }> = {
     { name: 'reason', type: 'string' },
   ],
   baseGas: 10_000n,
+  async validate(ctx, msg) {
+    requireStage(await requireModel(ctx, msg.model), 'Proposed', 'rejected');
+  },
   async handle(ctx, msg) {
     checkText('reason', msg.reason, 512);
     const m = await requireModel(ctx, msg.model);
@@ -103,6 +118,9 @@ export const deprecateModel: MessageDef<{ model: Hex; reason: string }> = {
     { name: 'reason', type: 'string' },
   ],
   baseGas: 10_000n,
+  async validate(ctx, msg) {
+    requireStage(await requireModel(ctx, msg.model), 'Approved', 'deprecated');
+  },
   async handle(ctx: Ctx, msg) {
     checkText('reason', msg.reason, 512);
     const m = await requireModel(ctx, msg.model);

@@ -188,6 +188,7 @@ export const penalizeOperator: MessageDef<{ operator: Address; amount: bigint; r
   kind: 'PenalizeOperator',
   description: 'Slash an operator bond (governance only; the slash waits out the appeal window).',
   authority: 'governance',
+  treasury: true,
   fields: [
     { name: 'operator', type: 'address' },
     { name: 'amount', type: 'uint256' },

@@ -44,9 +44,9 @@ export function createSettlementKeeper(): SettlementKeeper {
     claimable: (ctx, who) => readAmount(ctx, keys.claimable(who)),
     operatorBond: (ctx, operator) => operatorBonds.get(ctx, operator),
     slashOperator(ctx, operator, amount, reason) {
-      return operatorBonds.slash(ctx, operator, amount, (taken) =>
-        holdSlashed(ctx, OPERATOR_BONDS, taken, { offender: operator, reason, module: 'settlement' }),
-      );
+      return operatorBonds.slash(ctx, operator, amount, async (taken) => {
+        await holdSlashed(ctx, OPERATOR_BONDS, taken, { offender: operator, reason, module: 'settlement' });
+      });
     },
   };
 }

@@ -6,7 +6,6 @@ import { GAS } from '../../gas.js';
 import type { MessageDef } from '../../module.js';
 import { TREASURY } from '../bank/keeper.js';
 import type { ModelVersion } from '../models/state.js';
-import { depositStakersReward } from '../shared/external.js';
 import { addr, param, PPM } from '../shared/state.js';
 import { type FeeWeight, splitFee } from './splitFee.js';
 import {
@@ -223,7 +222,7 @@ async function settleOne(ctx: Ctx, r: InferenceReceipt, operator: Address, p: Pa
   // credit every party; the escrow account pays
   const from = SETTLEMENT_ESCROW;
   const rewards = ctx.keepers.settlement;
-  await depositStakersReward(ctx, from, split.stakers);
+  await ctx.keepers.distribution.depositStakersReward(ctx, from, split.stakers);
   for (const c of split.contributors) await rewards.creditClaimable(ctx, from, c.address, c.amount, 'contributor');
   await rewards.creditClaimable(ctx, from, model!.owner, split.owner, 'owner');
   await rewards.creditClaimable(ctx, from, operator, split.operator, 'operator');

@@ -4,6 +4,7 @@ import { type Address, fromHex, type Hex, OPEN, recoverAddress, sha256, toHex, u
 import { hashTypedData } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { FEE_COLLECTOR, TREASURY } from '../bank/keeper.js';
+import { DISTRIBUTION } from '../distribution/keeper.js';
 import { FEEDBACK_POOL } from '../feedback/state.js';
 import { CHAIN_ID, eventAttr, GAS_PRICE } from '../shared/testkit.js';
 import { address, key, market, RATE_IN, RATE_OUT, receiptResults } from './fixture.js';
@@ -19,7 +20,7 @@ test('DESIGN §4.6 vector 2 settles on chain to the base unit', async () => {
   const before = {
     escrow: await chain.balance(SETTLEMENT_ESCROW),
     treasury: await chain.balance(TREASURY),
-    feeCollector: await chain.balance(FEE_COLLECTOR),
+    distribution: await chain.balance(DISTRIBUTION),
     pool: await chain.balance(FEEDBACK_POOL),
   };
   const r = m.receipt({
@@ -40,7 +41,7 @@ test('DESIGN §4.6 vector 2 settles on chain to the base unit', async () => {
   );
   assert.equal(await chain.balance(SETTLEMENT_ESCROW), before.escrow - 890720000000003596n);
   assert.equal(await chain.balance(TREASURY), before.treasury + 450000000000000011n);
-  assert.equal(await chain.balance(FEE_COLLECTOR), before.feeCollector + tx.gasUsed * GAS_PRICE + 39072000000000358n);
+  assert.equal(await chain.balance(DISTRIBUTION), before.distribution + 39072000000000358n);
   assert.equal(await chain.balance(FEEDBACK_POOL), before.pool + 50000000000000000n);
   assert.equal(await claimable(m, address('alice')), 19536000000000179n);
   assert.equal(await claimable(m, address('bob')), 26047973952000238n);
@@ -297,6 +298,7 @@ test('property: for random receipts, credits sum exactly to the fees and supply 
     TREASURY,
     FEEDBACK_POOL,
     FEE_COLLECTOR,
+    DISTRIBUTION,
     (await import('../datanets/keeper.js')).DATANET_REWARDS,
   ];
   for (let round = 0; round < 8; round++) {
