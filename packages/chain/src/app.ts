@@ -83,7 +83,8 @@ export class App {
     this.keepers = { auth: auth.keeper, bank: bank.keeper, router: this.createRouter() } as Keepers;
     const extra = extraModules(this);
     const paramDefs: RegisteredParam[] = [];
-    for (const m of [auth, bank, ...extra]) for (const p of m.params ?? []) paramDefs.push({ ...p, module: m.name });
+    for (const m of [auth, bank, ...extra])
+      for (const p of m.params ?? []) paramDefs.push({ ...p, module: m.name });
     const paramsKeeper = createParamsKeeper(paramDefs);
     this.keepers.params = paramsKeeper;
     this.modules = [auth, bank, paramsModule(paramsKeeper), ...extra];

@@ -28,6 +28,7 @@ export {
 } from './module.js';
 export { type AuthKeeper, nonceKey } from './modules/auth/index.js';
 export { type BankKeeper, balanceKey, FEE_COLLECTOR, TREASURY } from './modules/bank/index.js';
+export { chainModules, createApp } from './modules/index.js';
 export { type ParamsKeeper, paramKey, type RegisteredParam } from './modules/params/index.js';
 export type { RouterKeeper } from './router.js';
 export { MemoryState, Overlay } from './state/overlay.js';
@@ -43,4 +44,3 @@ export {
   TX_ENVELOPE_FIELDS,
   type TxMessage,
 } from './tx.js';
-export { createApp, chainModules } from './modules/index.js';
