@@ -1,4 +1,4 @@
-export { Follower, type FollowerOptions, rpcCall } from './follower.js';
+export { Follower, type FollowerOptions, followerMethods, rpcCall } from './follower.js';
 export { genesisFromJson, genesisToJson } from './genesis-file.js';
 export { Mempool, type MempoolOptions } from './mempool.js';
 export { loadNativeSecp256k1, nativeRecoverAddress } from './native-secp.js';
