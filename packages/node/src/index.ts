@@ -7,4 +7,10 @@ export { BlockProducer } from './producer.js';
 export { decodeBlock, encodeBlock, RECORD, type StoredBlock } from './records.js';
 export { RPC, RpcError, toRpcError } from './rpc-errors.js';
 export { type RpcMethod, rpcMethods } from './rpc-methods.js';
-export { type RpcServer, type RpcServerOptions, startRpcServer } from './rpc-server.js';
+export {
+  createRpcHandler,
+  type RpcHandler,
+  type RpcServer,
+  type RpcServerOptions,
+  startRpcServer,
+} from './rpc-server.js';
