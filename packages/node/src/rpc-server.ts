@@ -65,11 +65,15 @@ export function createRpcHandler(
         error: { code: RPC.INVALID_REQUEST, message: 'expected {"jsonrpc":"2.0","method":…,"id":…}' },
       });
     }
+    // a notification (no id) is never answered, not even with an error (JSON-RPC 2.0 §4.1)
+    const notification = id === undefined;
     if (params !== undefined && !Array.isArray(params)) {
+      if (notification) return undefined;
       return reply({ error: { code: RPC.INVALID_PARAMS, message: 'params must be an array (positional)' } });
     }
     const fn = Object.hasOwn(methods, method) ? methods[method] : undefined;
     if (!fn) {
+      if (notification) return undefined;
       return reply({
         error: { code: RPC.METHOD_NOT_FOUND, message: `method ${method.slice(0, 64)} does not exist` },
       });
@@ -262,7 +266,9 @@ export async function startRpcServer(node: Node, opts: RpcServerOptions = {}): P
         (parsed.method === 'ol_subscribe' || parsed.method === 'ol_unsubscribe')
       ) {
         const params = Array.isArray(parsed.params) ? parsed.params : [];
+        const notification = !('id' in parsed);
         const reply = (r: object) =>
+          notification ||
           ws.send(
             JSON.stringify({ jsonrpc: '2.0', id: validId(parsed?.id) ? (parsed?.id ?? null) : null, ...r }),
           );
