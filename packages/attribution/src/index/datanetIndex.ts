@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type Hex, normalizeAddress, normalizeBytes32 } from '../rules/bytes.js';
 import { AttributionError } from '../rules/errors.js';
-import { merklePath, merkleRoot } from '../rules/merkle.js';
+import { merkleRoot } from '../rules/merkle.js';
 import type { RowProof } from '../rules/rowProof.js';
 import { rowHash } from '../rules/rows.js';
 import type { Occurrence } from '../rules/spans.js';
@@ -82,6 +82,7 @@ export class DatanetIndex {
   /** tokensBefore[v] = tokens in versions < v+1 (prefix sums; tokensBefore[0] = 0). */
   private readonly tokensUpTo: number[] = [0];
   private readonly countCache = new Map<number, Uint32Array>();
+  private readonly rowTrees = new Map<number, VersionTree>();
   private readonly tokenize: ((text: string) => ArrayLike<number>) | undefined;
   private readonly policy: CompactionPolicy;
   private background: Promise<void> | null = null;
@@ -587,6 +588,18 @@ export class DatanetIndex {
     return { contributor: v.contributor, version: v.version, approvalHeight: v.approvalHeight };
   }
 
+  /** The contribution's row tree with every complete subtree kept (paths in O(log² rows)); cached. */
+  private rowTree(v: VersionData): VersionTree {
+    let tree = this.rowTrees.get(v.version);
+    if (tree === undefined) {
+      tree = new VersionTree();
+      for (let r = 0; r < v.rowCount; r++) tree.append(v.rowHashes.subarray(32 * r, 32 * r + 32));
+      if (this.rowTrees.size >= 64) this.rowTrees.delete(this.rowTrees.keys().next().value!);
+      this.rowTrees.set(v.version, tree);
+    }
+    return tree;
+  }
+
   /** Two-level row proof of `rowIndex` against version `version`. */
   rowProof(rowIndex: number, version: number): RowProof {
     this.checkVersion(version);
@@ -597,14 +610,12 @@ export class DatanetIndex {
         `row ${rowIndex} was accepted in version ${v.version}, after ${version}`,
       );
     }
-    const hashes: Uint8Array[] = [];
-    for (let r = 0; r < v.rowCount; r++) hashes.push(v.rowHashes.subarray(32 * r, 32 * r + 32));
     return {
       contributor: v.contributor,
       contributionVersion: BigInt(v.version),
       firstRow: BigInt(v.firstRow),
       rowCount: BigInt(v.rowCount),
-      rowPath: merklePath(hashes, rowIndex - v.firstRow),
+      rowPath: this.rowTree(v).inclusionProof(rowIndex - v.firstRow + 1, v.rowCount),
       versionPath: this.tree.inclusionProof(v.version, version),
     };
   }

@@ -154,18 +154,45 @@ export class Segment {
 
   /**
    * The longest prefix of symbols[i..] occurring in a visible row (text position < limit).
-   * PERF: O(match · log n) plus a range-min per step when the segment is only partly visible.
+   * Fully visible segment: one binary search for the insertion point of symbols[i..] with the
+   * Manber–Myers lcp bounds, O(log n + match) comparisons; the longest match is with a neighbour of the
+   * insertion point. Partly visible: narrow symbol by symbol, checking visibility with the range-min.
    */
   longestMatch(symbols: Int32Array, i: number, limit: number): number {
     if (limit === 0) return 0;
-    const partial = limit < this.text.length;
+    if (limit < this.text.length) return this.longestVisibleMatch(symbols, i, limit);
+    const { text, sa } = this;
+    const n = text.length;
+    const m = symbols.length - i;
+    let lo = -1;
+    let hi = sa.length;
+    let llo = 0;
+    let lhi = 0;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      const p = sa[mid]!;
+      let k = llo < lhi ? llo : lhi;
+      while (k < m && p + k < n && text[p + k] === symbols[i + k]) k++;
+      // suffix < pattern when the suffix ends first or has a smaller symbol at the mismatch
+      if (k < m && (p + k >= n || text[p + k]! < symbols[i + k]!)) {
+        lo = mid;
+        llo = k;
+      } else {
+        hi = mid;
+        lhi = k;
+      }
+    }
+    return llo > lhi ? llo : lhi;
+  }
+
+  private longestVisibleMatch(symbols: Int32Array, i: number, limit: number): number {
     let lo = 0;
     let hi = this.sa.length;
     const out = new Int32Array(2);
     let k = 0;
     while (i + k < symbols.length) {
       if (!this.narrow(lo, hi, k, symbols[i + k]!, out)) break;
-      if (partial && this.rmq.min(out[0]!, out[1]!) >= limit) break;
+      if (this.rmq.min(out[0]!, out[1]!) >= limit) break;
       lo = out[0]!;
       hi = out[1]!;
       k++;
