@@ -22,7 +22,7 @@ export const DEFAULT_BASE_CONFIG: ModelConfig = {
   nLayers: 4,
   nHeads: 8,
   dFF: 512,
-  contextLength: 512,
+  contextLength: 256,
   ropeTheta: 10000,
   normEps: 1e-5,
   tieEmbeddings: true,

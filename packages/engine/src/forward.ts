@@ -108,12 +108,12 @@ export class Forward {
     return out;
   }
 
-  #rope(x: Float32Array, n: number, pos0: number): void {
+  #rope(x: Float32Array, positions: number[]): void {
     const c = this.cfg;
     const hd = headDim(c);
     const half = hd / 2;
-    for (let r = 0; r < n; r++) {
-      const t = pos0 + r;
+    for (let r = 0; r < positions.length; r++) {
+      const t = positions[r] as number;
       for (let h = 0; h < c.nHeads; h++) {
         const o = r * c.dModel + h * hd;
         for (let i = 0; i < half; i++) {
@@ -133,18 +133,46 @@ export class Forward {
    * them, or only the last one when `lastOnly`.
    */
   step(cache: KvCache, tokens: ArrayLike<number>, lastOnly = true): Float32Array {
-    const c = this.cfg;
     const n = tokens.length;
-    const d = c.dModel;
-    const pos0 = cache.length;
     if (n === 0) throw new EngineError('EMPTY_INPUT', 'forward: no tokens to run');
-    if (pos0 + n > c.contextLength) {
+    const pos0 = cache.length;
+    if (pos0 + n > this.cfg.contextLength) {
       throw new EngineError(
         'CONTEXT_OVERFLOW',
-        `sequence of ${pos0 + n} tokens exceeds the model's context length of ${c.contextLength}`,
+        `sequence of ${pos0 + n} tokens exceeds the model's context length of ${this.cfg.contextLength}`,
       );
     }
-    let h = new Float32Array(n * d);
+    const rows = Array.from({ length: n }, (_, r) => ({ cache, pos: pos0 + r }));
+    const h = this.#run(rows, tokens);
+    cache.length = pos0 + n;
+    const d = this.cfg.dModel;
+    if (lastOnly) return this.#logits(h.subarray((n - 1) * d, n * d), 1);
+    return this.#logits(h, n);
+  }
+
+  /** One token for each of several sequences (batched matmuls): logits [caches.length, vocab]. */
+  stepBatch(caches: KvCache[], tokens: ArrayLike<number>): Float32Array {
+    if (caches.length !== tokens.length || caches.length === 0) throw new EngineError('BAD_ARGS', 'stepBatch: one token per cache');
+    const rows = caches.map((cache) => {
+      if (cache.length + 1 > this.cfg.contextLength) {
+        throw new EngineError('CONTEXT_OVERFLOW', `sequence exceeds the model's context length of ${this.cfg.contextLength}`);
+      }
+      return { cache, pos: cache.length };
+    });
+    const h = this.#run(rows, tokens);
+    for (const c of caches) c.length++;
+    return this.#logits(h, caches.length);
+  }
+
+  #logits(h: Float32Array, n: number): Float32Array {
+    return matmulT(this.#rms(h, n, this.#norm), n, this.cfg.dModel, this.#head, this.cfg.vocabSize);
+  }
+
+  #run(rows: { cache: KvCache; pos: number }[], tokens: ArrayLike<number>): Float32Array {
+    const c = this.cfg;
+    const n = rows.length;
+    const d = c.dModel;
+    const h = new Float32Array(n * d);
     for (let r = 0; r < n; r++) {
       const id = tokens[r] as number;
       if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) {
@@ -154,23 +182,27 @@ export class Forward {
     }
     const hd = headDim(c);
     const scale = 1 / Math.sqrt(hd);
-    const total = pos0 + n;
-    const scores = new Float64Array(total);
+    const scores = new Float64Array(c.contextLength);
+    const positions = rows.map((r) => r.pos);
     for (let l = 0; l < c.nLayers; l++) {
       const L = this.#layers[l] as LayerW;
       const x = this.#rms(h, n, L.ln1);
       const q = matmulT(x, n, d, L.q_proj, d);
       const k = matmulT(x, n, d, L.k_proj, d);
       const v = matmulT(x, n, d, L.v_proj, d);
-      this.#rope(q, n, pos0);
-      this.#rope(k, n, pos0);
-      const K = cache.k[l] as Float32Array;
-      const V = cache.v[l] as Float32Array;
-      K.set(k, pos0 * d);
-      V.set(v, pos0 * d);
+      this.#rope(q, positions);
+      this.#rope(k, positions);
+      for (let r = 0; r < n; r++) {
+        const { cache, pos } = rows[r] as { cache: KvCache; pos: number };
+        (cache.k[l] as Float32Array).set(k.subarray(r * d, (r + 1) * d), pos * d);
+        (cache.v[l] as Float32Array).set(v.subarray(r * d, (r + 1) * d), pos * d);
+      }
       const att = new Float32Array(n * d);
       for (let r = 0; r < n; r++) {
-        const upto = pos0 + r + 1;
+        const { cache, pos } = rows[r] as { cache: KvCache; pos: number };
+        const K = cache.k[l] as Float32Array;
+        const V = cache.v[l] as Float32Array;
+        const upto = pos + 1;
         for (let hh = 0; hh < c.nHeads; hh++) {
           const qo = r * d + hh * hd;
           let mx = Number.NEGATIVE_INFINITY;
@@ -188,12 +220,13 @@ export class Forward {
             scores[t] = e;
             sum += e;
           }
-          const ao = r * d + hh * hd;
+          const acc = new Float64Array(hd);
           for (let t = 0; t < upto; t++) {
             const p = (scores[t] as number) / sum;
             const vo = t * d + hh * hd;
-            for (let i = 0; i < hd; i++) att[ao + i] = (att[ao + i] as number) + p * (V[vo + i] as number);
+            for (let i = 0; i < hd; i++) acc[i] = (acc[i] as number) + p * (V[vo + i] as number);
           }
+          att.set(acc, qo);
         }
       }
       const o = matmulT(att, n, d, L.o_proj, d);
@@ -209,12 +242,7 @@ export class Forward {
       const dn = matmulT(g, n, f, L.down_proj, d);
       for (let i = 0; i < h.length; i++) h[i] = (h[i] as number) + (dn[i] as number);
     }
-    cache.length = total;
-    if (lastOnly) {
-      h = h.subarray((n - 1) * d, n * d);
-      return matmulT(this.#rms(h, 1, this.#norm), 1, d, this.#head, c.vocabSize);
-    }
-    return matmulT(this.#rms(h, n, this.#norm), n, d, this.#head, c.vocabSize);
+    return h;
   }
 
   /** Mean negative log-likelihood (nats) of `targets` given `inputs`, over positions where mask is 1. */

@@ -126,8 +126,8 @@ export class Trainer {
 
   constructor(model: JaxModel, init: TrainerInit, data: Dataset, h: TrainHyper) {
     if (data.train.length === 0) throw new EngineError('EMPTY_DATASET', 'the training set is empty: give at least one row');
-    if (h.seqLen > init.config.contextLength) {
-      throw new EngineError('BAD_CONFIG', `seqLen ${h.seqLen} exceeds the model context length ${init.config.contextLength}`);
+    if (h.seqLen - 1 > init.config.contextLength) {
+      throw new EngineError('BAD_CONFIG', `seqLen ${h.seqLen} (inputs + 1 target shift) exceeds the model context length ${init.config.contextLength}`);
     }
     this.h = h;
     this.mode = init.mode;
