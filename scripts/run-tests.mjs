@@ -26,5 +26,9 @@ if (selected.length === 0) {
   console.error('no test files found (did `tsc -b` run?)');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...selected], { stdio: 'inherit' });
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-reporter=spec', '--test-concurrency=2', ...selected],
+  { stdio: 'inherit' },
+);
 process.exit(result.status ?? 1);

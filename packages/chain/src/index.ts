@@ -1,0 +1,46 @@
+export {
+  App,
+  type ApplyMode,
+  type AppOptions,
+  type BlockResult,
+  GOVERNANCE,
+  genesisHeader,
+  type PreparedTx,
+  type RejectedTx,
+  type SignerRecovery,
+  SYSTEM,
+} from './app.js';
+export * from './block.js';
+export { type BlockInfo, Ctx } from './context.js';
+export { ChainError, type ChainErrorCode } from './errors.js';
+export { type ChainEvent, type EventAttributes, makeEvent } from './events.js';
+export { GAS, GasMeter, InfiniteGasMeter } from './gas.js';
+export type { Keepers } from './keepers.js';
+export {
+  type GenesisAccount,
+  type GenesisConfig,
+  keyspace,
+  type MessageDef,
+  type Module,
+  type ParamDef,
+  type QueryContext,
+  type QueryDef,
+} from './module.js';
+export { type AuthKeeper, nonceKey } from './modules/auth/index.js';
+export { type BankKeeper, balanceKey, FEE_COLLECTOR, TREASURY } from './modules/bank/index.js';
+export { type ParamsKeeper, paramKey, type RegisteredParam } from './modules/params/index.js';
+export type { RouterKeeper } from './router.js';
+export { MemoryState, Overlay } from './state/overlay.js';
+export type { IterateOptions, StateReader, StateWrites } from './state/types.js';
+export {
+  jsonify,
+  MAX_TX_BYTES,
+  type MessageFields,
+  MessageRegistry,
+  type MessageType,
+  type SignedTx,
+  signTransaction,
+  TX_ENVELOPE_FIELDS,
+  type TxMessage,
+} from './tx.js';
+export { createApp, chainModules } from './modules/index.js';

@@ -1,0 +1,114 @@
+import { compareBytes, fromHex, toHexRaw } from '@openledger/core';
+import type { IterateOptions, StateReader, StateWrites } from './types.js';
+
+function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
+  if (key.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
+  return true;
+}
+
+function inRange(key: Uint8Array, prefix: Uint8Array, opts: IterateOptions): boolean {
+  if (!startsWith(key, prefix)) return false;
+  if (opts.gte && compareBytes(key, opts.gte) < 0) return false;
+  if (opts.lte && compareBytes(key, opts.lte) > 0) return false;
+  return true;
+}
+
+/**
+ * A copy-on-write layer over a reader. Writes stay here until `commitTo` merges them into the
+ * parent overlay, or the layer is dropped (that is how a failed message rolls back).
+ * PERF: get is O(1) over the parent; iterate merges the layer's sorted matching keys with the parent.
+ */
+export class Overlay implements StateReader {
+  readonly writes: StateWrites = new Map();
+
+  constructor(readonly parent: StateReader) {}
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    const hex = toHexRaw(key);
+    if (this.writes.has(hex)) return this.writes.get(hex) ?? undefined;
+    return this.parent.get(key);
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    this.writes.set(toHexRaw(key), value);
+  }
+
+  delete(key: Uint8Array): void {
+    this.writes.set(toHexRaw(key), null);
+  }
+
+  /** Moves this layer's writes into `target` (normally the parent) and clears them. */
+  commitTo(target: Overlay): void {
+    for (const [k, v] of this.writes) target.writes.set(k, v);
+    this.writes.clear();
+  }
+
+  async *iterate(prefix: Uint8Array, opts: IterateOptions = {}): AsyncIterable<[Uint8Array, Uint8Array]> {
+    const reverse = opts.reverse === true;
+    const local: Array<[Uint8Array, Uint8Array | null]> = [];
+    for (const [hex, value] of this.writes) {
+      const key = fromHex(hex);
+      if (inRange(key, prefix, opts)) local.push([key, value]);
+    }
+    local.sort((a, b) => (reverse ? compareBytes(b[0], a[0]) : compareBytes(a[0], b[0])));
+    const { limit, ...rest } = opts;
+    const parentIter = this.parent.iterate(prefix, rest)[Symbol.asyncIterator]();
+    let parentNext = await parentIter.next();
+    let i = 0;
+    let yielded = 0;
+    const max = limit ?? Number.POSITIVE_INFINITY;
+    const before = (a: Uint8Array, b: Uint8Array) =>
+      reverse ? compareBytes(a, b) > 0 : compareBytes(a, b) < 0;
+    while (yielded < max) {
+      const l = local[i];
+      if (parentNext.done && !l) break;
+      if (l && (parentNext.done || !before(parentNext.value[0], l[0]))) {
+        if (!parentNext.done && compareBytes(parentNext.value[0], l[0]) === 0)
+          parentNext = await parentIter.next();
+        i++;
+        if (l[1] !== null) {
+          yielded++;
+          yield [l[0], l[1]];
+        }
+        continue;
+      }
+      if (!parentNext.done) {
+        yielded++;
+        yield parentNext.value;
+        parentNext = await parentIter.next();
+      }
+    }
+    await parentIter.return?.();
+  }
+}
+
+/** A reader over an in-memory sorted map; used for genesis, tests and simulations. */
+export class MemoryState implements StateReader {
+  readonly data = new Map<string, Uint8Array>();
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.data.get(toHexRaw(key));
+  }
+
+  apply(writes: StateWrites): void {
+    for (const [k, v] of writes) {
+      if (v === null) this.data.delete(k);
+      else this.data.set(k, v);
+    }
+  }
+
+  async *iterate(prefix: Uint8Array, opts: IterateOptions = {}): AsyncIterable<[Uint8Array, Uint8Array]> {
+    const entries: Array<[Uint8Array, Uint8Array]> = [];
+    for (const [hex, value] of this.data) {
+      const key = fromHex(hex);
+      if (inRange(key, prefix, opts)) entries.push([key, value]);
+    }
+    entries.sort((a, b) => (opts.reverse ? compareBytes(b[0], a[0]) : compareBytes(a[0], b[0])));
+    let n = 0;
+    for (const e of entries) {
+      if (opts.limit !== undefined && n++ >= opts.limit) return;
+      yield e;
+    }
+  }
+}
