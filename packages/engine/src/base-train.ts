@@ -11,7 +11,7 @@ import type { TokenizerLike } from './tokenizer-types.js';
 
 export const BASE_HYPER: TrainHyper = {
   ...DEFAULT_HYPER,
-  steps: 640,
+  steps: 360,
   batchSize: 8,
   accum: 1,
   seqLen: 257,
@@ -21,7 +21,7 @@ export const BASE_HYPER: TrainHyper = {
   weightDecay: 0.1,
   clip: 1,
   seed: 1,
-  evalEvery: 80,
+  evalEvery: 60,
   evalExamples: 16,
 };
 
@@ -55,7 +55,7 @@ export async function trainBase(o: TrainBaseOptions): Promise<void> {
     hyper,
     config,
     initSeed: 42,
-    restartEvery: o.restartEvery ?? 200,
+    restartEvery: o.restartEvery ?? 120,
     meta: { corpus: 'data/base/gcide.txt' },
   };
   await runJob(job, o.onEvent, { nice: o.nice ?? 10 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ModelConfig } from './config.js';
 import { EngineError } from './errors.js';
+import type { InfluenceParams, InfluenceRow } from './influence.js';
 import type { LoraConfig } from './params.js';
 import type { ProgressEvent, TrainHyper } from './train.js';
 
@@ -30,12 +31,15 @@ export type TrainJob = {
   restartEvery: number;
   /** Extra metadata recorded with the output. */
   meta?: Record<string, unknown>;
+  /** lora: at the end, store each row's projected gradient (one example per row in `datasetPath`'s train split). */
+  influence?: { datasetPath: string; rows: InfluenceRow[]; params: InfluenceParams };
 };
 
 export type WorkerMessage =
   | ProgressEvent
   | { type: 'rss'; step: number; rssMiB: number; pid: number }
   | { type: 'paused'; step: number }
+  | { type: 'influence'; done: number; total: number }
   | { type: 'done'; step: number; evalLoss?: number }
   | { type: 'error'; code: string; message: string };
 
@@ -76,6 +80,7 @@ export async function runJob(job: TrainJob, onEvent?: (e: JobEvent) => void, opt
       onEvent?.(result);
       return;
     }
+    if (result.type !== 'paused') throw new EngineError('WORKER_CRASHED', `training worker ended with an unexpected ${result.type} message`);
     restarts++;
     onEvent?.({ type: 'restart', step: result.step, restarts });
   }

@@ -1,8 +1,9 @@
 // Child-process entry of a training job (see job.ts).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset } from './dataset.js';
 import { EngineError } from './errors.js';
+import { buildInfluenceStore, saveInfluence } from './influence.js';
 import { loadModelDir, saveAdapter, saveModel } from './io.js';
 import { type TrainJob, type WorkerMessage, readJob } from './job.js';
 import { JaxModel } from './jax-model.js';
@@ -46,7 +47,26 @@ async function main(job: TrainJob): Promise<WorkerMessage> {
   const ev = data.heldOut.length > 0 ? await trainer.evaluate(data.heldOut) : null;
   const meta = { ...(job.meta ?? {}), steps: trainer.step, heldOutLoss: ev?.loss ?? null, heldOutPpl: ev?.ppl ?? null };
   if (job.kind === 'base') saveModel(job.outDir, trainer.config, trainer.weights as never, job.tokenizerHash, meta);
-  else saveAdapter(job.outDir, trainer.config, trainer.adapter as never, { ...meta, tokenizerHash: job.tokenizerHash });
+  else {
+    saveAdapter(job.outDir, trainer.config, trainer.adapter as never, { ...meta, tokenizerHash: job.tokenizerHash });
+    if (job.influence) {
+      const inf = job.influence;
+      const ex = loadDataset(inf.datasetPath).train;
+      const jm = await JaxModel.create(trainer.config);
+      jm.freezeBase(trainer.weights as never);
+      const t0 = performance.now();
+      const store = await buildInfluenceStore(jm, trainer.adapter as never, ex, inf.rows, inf.params, {
+        maxSeq: job.hyper.seqLen - 1,
+        padId: job.hyper.padId,
+        onBatch: (done) => send({ type: 'influence', done, total: ex.length }),
+      });
+      saveInfluence(job.outDir, store);
+      jm.releaseBase();
+      const cfgPath = join(job.outDir, 'influence.json');
+      const j = JSON.parse(readFileSync(cfgPath, 'utf8')) as Record<string, unknown>;
+      writeFileSync(cfgPath, `${JSON.stringify({ ...j, buildSeconds: (performance.now() - t0) / 1000 })}\n`);
+    }
+  }
   return { type: 'done', step: trainer.step, ...(ev ? { evalLoss: ev.loss } : {}) };
 }
 
