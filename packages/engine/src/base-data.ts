@@ -15,7 +15,10 @@ export function splitEntries(text: string): string[] {
 }
 
 /** Token streams of the train / held-out entries (each entry wrapped in bos … eos). */
-export function baseStreams(text: string, tok: TokenizerLike): { train: Int32Array; heldOut: Int32Array; entries: number } {
+export function baseStreams(
+  text: string,
+  tok: TokenizerLike,
+): { train: Int32Array; heldOut: Int32Array; entries: number } {
   const entries = splitEntries(text);
   if (entries.length === 0) throw new EngineError('EMPTY_DATASET', 'the base corpus has no entries');
   const train: number[] = [];
@@ -29,7 +32,11 @@ export function baseStreams(text: string, tok: TokenizerLike): { train: Int32Arr
   return { train: Int32Array.from(train), heldOut: Int32Array.from(held), entries: entries.length };
 }
 
-export function baseDataset(text: string, tok: TokenizerLike, seq: number): Dataset & { streams: { train: Int32Array; heldOut: Int32Array } } {
+export function baseDataset(
+  text: string,
+  tok: TokenizerLike,
+  seq: number,
+): Dataset & { streams: { train: Int32Array; heldOut: Int32Array } } {
   const s = baseStreams(text, tok);
   const train: Example[] = packStream(s.train, seq);
   const heldOut: Example[] = packStream(s.heldOut, seq);

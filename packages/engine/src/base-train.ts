@@ -5,13 +5,13 @@ import { baseDataset } from './base-data.js';
 import { DEFAULT_BASE_CONFIG, type ModelConfig } from './config.js';
 import { saveDataset } from './dataset.js';
 import { EngineError } from './errors.js';
-import { type JobEvent, type TrainJob, runJob } from './job.js';
-import { DEFAULT_HYPER, type TrainHyper } from './train.js';
+import { type JobEvent, runJob, type TrainJob } from './job.js';
 import type { TokenizerLike } from './tokenizer-types.js';
+import { DEFAULT_HYPER, type TrainHyper } from './train.js';
 
 export const BASE_HYPER: TrainHyper = {
   ...DEFAULT_HYPER,
-  steps: 360,
+  steps: 240,
   batchSize: 8,
   accum: 1,
   seqLen: 257,
@@ -37,14 +37,16 @@ export type TrainBaseOptions = {
 };
 
 export async function trainBase(o: TrainBaseOptions): Promise<void> {
-  if (!existsSync(o.corpusPath)) throw new EngineError('MISSING_FILE', `base corpus ${o.corpusPath} does not exist`);
+  if (!existsSync(o.corpusPath))
+    throw new EngineError('MISSING_FILE', `base corpus ${o.corpusPath} does not exist`);
   const config = o.config ?? { ...DEFAULT_BASE_CONFIG, vocabSize: o.tokenizer.vocabSize };
   const hyper: TrainHyper = { ...BASE_HYPER, padId: o.tokenizer.special.pad, ...o.hyper };
   mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
   const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
   if (!existsSync(datasetPath)) {
     const d = baseDataset(readFileSync(o.corpusPath, 'utf8'), o.tokenizer, hyper.seqLen - 1);
-    if (d.train.length === 0) throw new EngineError('EMPTY_DATASET', `base corpus ${o.corpusPath} gives no training windows`);
+    if (d.train.length === 0)
+      throw new EngineError('EMPTY_DATASET', `base corpus ${o.corpusPath} gives no training windows`);
     saveDataset(datasetPath, d, { tokenizer_hash: o.tokenizer.hash });
   }
   const job: TrainJob = {

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { baseDataset } from './base-data.js';
 import { trainBase } from './base-train.js';
 import { encodeChat } from './chat-template.js';
+import { EngineError } from './errors.js';
 import { evaluate, ngramBaselines, spanEval } from './evaluate.js';
 import { buildQaDataset, finetune, readRows } from './finetune.js';
-import { generate, loadAdapter, loadModel } from './model.js';
-import { EngineError } from './errors.js';
 import type { JobEvent } from './job.js';
-import { ProgressBar, fmtEta } from './progress.js';
+import { generate, loadAdapter, loadModel } from './model.js';
+import { fmtEta, ProgressBar } from './progress.js';
 import type { TokenizerLike } from './tokenizer-types.js';
 
 const HELP = `usage: openledger engine <command> [options]
@@ -59,7 +59,8 @@ function num(a: Args, k: string): number | undefined {
   const v = a.flags.get(k);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !Number.isFinite(n)) throw new EngineError('BAD_ARGS', `--${k} needs a number`);
+  if (typeof v !== 'string' || !Number.isFinite(n))
+    throw new EngineError('BAD_ARGS', `--${k} needs a number`);
   return n;
 }
 
@@ -72,12 +73,21 @@ function jobBar(label: string): (e: JobEvent) => void {
   const bar = new ProgressBar(label);
   return (e) => {
     if (e.type === 'progress') {
-      const ev = e.evalLoss !== undefined ? ` eval ${e.evalLoss.toFixed(3)} (ppl ${e.evalPpl?.toFixed(1)})` : '';
-      bar.update(e.step, e.steps, `loss ${e.loss.toFixed(3)} ${e.tokensPerSec.toFixed(0)} tok/s ETA ${fmtEta(e.etaSec)}${ev}`, e.evalLoss !== undefined);
-    } else if (e.type === 'restart') process.stderr.write(`\n[worker restarted from checkpoint at step ${e.step}]\n`);
+      const ev =
+        e.evalLoss !== undefined ? ` eval ${e.evalLoss.toFixed(3)} (ppl ${e.evalPpl?.toFixed(1)})` : '';
+      bar.update(
+        e.step,
+        e.steps,
+        `loss ${e.loss.toFixed(3)} ${e.tokensPerSec.toFixed(0)} tok/s ETA ${fmtEta(e.etaSec)}${ev}`,
+        e.evalLoss !== undefined,
+      );
+    } else if (e.type === 'restart')
+      process.stderr.write(`\n[worker restarted from checkpoint at step ${e.step}]\n`);
     else if (e.type === 'done') {
       bar.end();
-      process.stderr.write(`done at step ${e.step}${e.evalLoss !== undefined ? `, held-out loss ${e.evalLoss.toFixed(4)}` : ''}\n`);
+      process.stderr.write(
+        `done at step ${e.step}${e.evalLoss !== undefined ? `, held-out loss ${e.evalLoss.toFixed(4)}` : ''}\n`,
+      );
     }
   };
 }
@@ -105,7 +115,8 @@ export async function engineCommand(argv: string[]): Promise<number> {
       case 'finetune': {
         const rows = a.flags.get('rows');
         const out = a.flags.get('out');
-        if (typeof rows !== 'string' || typeof out !== 'string') throw new EngineError('BAD_ARGS', 'finetune needs --rows <file|folder> and --out <dir>');
+        if (typeof rows !== 'string' || typeof out !== 'string')
+          throw new EngineError('BAD_ARGS', 'finetune needs --rows <file|folder> and --out <dir>');
         const tok = await defaultTokenizer();
         const baseDir = str(a, 'base', join('models', 'base'));
         const base = loadModel(baseDir, { tokenizer: tok });
@@ -118,16 +129,30 @@ export async function engineCommand(argv: string[]): Promise<number> {
           tokenizer: tok,
           contextLength: base.config.contextLength,
           ...(steps !== undefined ? { hyper: { steps } } : {}),
-          ...(rank !== undefined ? { lora: { r: rank, alpha: 2 * rank, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] } } : {}),
+          ...(rank !== undefined
+            ? {
+                lora: {
+                  r: rank,
+                  alpha: 2 * rank,
+                  targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+                },
+              }
+            : {}),
           onEvent: jobBar('finetune'),
           meta: { baseModel: baseDir },
         });
-        process.stderr.write(`adapter written to ${out} (${r.train} training / ${r.heldOut} held-out examples)\n`);
+        process.stderr.write(
+          `adapter written to ${out} (${r.train} training / ${r.heldOut} held-out examples)\n`,
+        );
         return 0;
       }
       case 'generate': {
         const prompt = a._.slice(1).join(' ');
-        if (!prompt) throw new EngineError('BAD_ARGS', 'generate needs a prompt: openledger engine generate "What is a compiler?"');
+        if (!prompt)
+          throw new EngineError(
+            'BAD_ARGS',
+            'generate needs a prompt: openledger engine generate "What is a compiler?"',
+          );
         const tok = await defaultTokenizer();
         let model = loadModel(str(a, 'base', join('models', 'base')), { tokenizer: tok });
         const adapterDir = a.flags.get('adapter');
@@ -140,7 +165,9 @@ export async function engineCommand(argv: string[]): Promise<number> {
           const bm = new Bm25(rows.map((r) => r.text));
           for (const i of bm.search(prompt, 3)) context.push((rows[i] as { text: string }).text);
         }
-        const ids = a.flags.has('raw') ? tok.encode(prompt) : encodeChat(tok, { context, messages: [{ role: 'user', content: prompt }] });
+        const ids = a.flags.has('raw')
+          ? tok.encode(prompt)
+          : encodeChat(tok, { context, messages: [{ role: 'user', content: prompt }] });
         const t0 = performance.now();
         let n = 0;
         for await (const t of generate(model, ids, {

@@ -37,9 +37,13 @@ export function validateConfig(c: ModelConfig): ModelConfig {
     }
   }
   if (c.dModel % c.nHeads !== 0 || (c.dModel / c.nHeads) % 2 !== 0) {
-    throw new EngineError('BAD_CONFIG', `model config: dModel (${c.dModel}) must split into nHeads (${c.nHeads}) even-sized heads`);
+    throw new EngineError(
+      'BAD_CONFIG',
+      `model config: dModel (${c.dModel}) must split into nHeads (${c.nHeads}) even-sized heads`,
+    );
   }
-  if (!(c.ropeTheta > 0) || !(c.normEps > 0)) throw new EngineError('BAD_CONFIG', 'model config: ropeTheta and normEps must be > 0');
+  if (!(c.ropeTheta > 0) || !(c.normEps > 0))
+    throw new EngineError('BAD_CONFIG', 'model config: ropeTheta and normEps must be > 0');
   return c;
 }
 
@@ -48,7 +52,15 @@ export function headDim(c: ModelConfig): number {
 }
 
 /** Linear layers of one block, in HF llama naming, with [out, in] shapes. */
-export const PROJECTIONS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
+export const PROJECTIONS = [
+  'q_proj',
+  'k_proj',
+  'v_proj',
+  'o_proj',
+  'gate_proj',
+  'up_proj',
+  'down_proj',
+] as const;
 export type Projection = (typeof PROJECTIONS)[number];
 
 export function projShape(c: ModelConfig, p: Projection): [number, number] {
@@ -67,7 +79,9 @@ export function projShape(c: ModelConfig, p: Projection): [number, number] {
 }
 
 export function projModule(p: Projection): 'self_attn' | 'mlp' {
-  return p.endsWith('_proj') && (p === 'gate_proj' || p === 'up_proj' || p === 'down_proj') ? 'mlp' : 'self_attn';
+  return p.endsWith('_proj') && (p === 'gate_proj' || p === 'up_proj' || p === 'down_proj')
+    ? 'mlp'
+    : 'self_attn';
 }
 
 /** Every parameter tensor name (HF llama layout) with its shape, in a fixed order. */
@@ -113,7 +127,8 @@ export function toHfConfig(c: ModelConfig, extra: Record<string, unknown>): Reco
 export function fromHfConfig(j: Record<string, unknown>): ModelConfig {
   const num = (k: string): number => {
     const v = j[k];
-    if (typeof v !== 'number') throw new EngineError('BAD_CONFIG', `config.json: field ${k} is missing or not a number`);
+    if (typeof v !== 'number')
+      throw new EngineError('BAD_CONFIG', `config.json: field ${k} is missing or not a number`);
     return v;
   };
   return validateConfig({

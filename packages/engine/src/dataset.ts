@@ -2,8 +2,8 @@
 // safetensors file (ids as exact float32 integers) so a training worker can reload them quickly.
 import { readFileSync } from 'node:fs';
 import { EngineError } from './errors.js';
-import type { Batch } from './jax-model.js';
 import { writeAtomic } from './io.js';
+import type { Batch } from './jax-model.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
 /** A sequence; the model learns to predict ids[i+1] from ids[..i], weighted by mask[i] (default 1). */
@@ -68,7 +68,8 @@ export function loadDataset(path: string): Dataset & { meta: Record<string, stri
  */
 export function packStream(stream: ArrayLike<number>, seq: number): Example[] {
   const out: Example[] = [];
-  for (let s = 0; s + seq + 1 <= stream.length; s += seq) out.push({ ids: Int32Array.from({ length: seq + 1 }, (_, i) => stream[s + i] as number) });
+  for (let s = 0; s + seq + 1 <= stream.length; s += seq)
+    out.push({ ids: Int32Array.from({ length: seq + 1 }, (_, i) => stream[s + i] as number) });
   return out;
 }
 

@@ -1,16 +1,15 @@
 // Evaluation: held-out loss/perplexity of a model (optionally with an adapter), n-gram baselines on
 // the same split, and the demo adapter's span check (greedy answers that copy Datanet rows).
-import { CONTEXT_MAX_ROWS } from './chat-template.js';
+import { CONTEXT_MAX_ROWS, encodeChat } from './chat-template.js';
 import type { Example } from './dataset.js';
-import { encodeChat } from './chat-template.js';
-import { type Row, contextFor, headword, isHeldOut } from './finetune.js';
+import { contextFor, headword, isHeldOut, type Row } from './finetune.js';
 import { JaxModel } from './jax-model.js';
-import { type Model, generateText } from './model.js';
+import { generateText, type Model } from './model.js';
+import type { Adapter } from './params.js';
 import { Bm25 } from './retrieval.js';
 import { Rng } from './rng.js';
 import type { TokenizerLike } from './tokenizer-types.js';
 import { evaluateLoss } from './train.js';
-import type { Adapter } from './params.js';
 
 /** Held-out loss (nats/token) and perplexity of `model` (plus `adapter`, unmerged) on examples. */
 export async function evaluate(
@@ -22,7 +21,15 @@ export async function evaluate(
   const adapter = opts.adapter ?? null;
   if (adapter) jm.freezeBase(model.weights);
   try {
-    return await evaluateLoss(jm, adapter ? null : model.weights, adapter, examples, opts.seqLen ?? model.config.contextLength + 1, opts.batchSize ?? 8, opts.padId ?? 0);
+    return await evaluateLoss(
+      jm,
+      adapter ? null : model.weights,
+      adapter,
+      examples,
+      opts.seqLen ?? model.config.contextLength + 1,
+      opts.batchSize ?? 8,
+      opts.padId ?? 0,
+    );
   } finally {
     jm.releaseBase();
   }
@@ -35,7 +42,11 @@ export type NgramReport = { loss: number; ppl: number; tokens: number; note: str
  * and scored on the same targets as the model (every target of `heldOut` windows with its previous
  * token). The bigram's interpolation weight is picked on the held-out set itself (in its favour).
  */
-export function ngramBaselines(train: Int32Array[], heldOut: Example[], vocab: number): { unigram: NgramReport; bigram: NgramReport } {
+export function ngramBaselines(
+  train: Int32Array[],
+  heldOut: Example[],
+  vocab: number,
+): { unigram: NgramReport; bigram: NgramReport } {
   const uni = new Float64Array(vocab);
   const bi = new Map<number, number>();
   const ctx = new Float64Array(vocab);
@@ -55,7 +66,9 @@ export function ngramBaselines(train: Int32Array[], heldOut: Example[], vocab: n
   }
   const pu = (t: number): number => ((uni[t] as number) + 1) / (n + vocab);
   const pairs: [number, number][] = [];
-  for (const e of heldOut) for (let i = 0; i + 1 < e.ids.length; i++) if (!e.mask || (e.mask[i + 1] as number) > 0) pairs.push([e.ids[i] as number, e.ids[i + 1] as number]);
+  for (const e of heldOut)
+    for (let i = 0; i + 1 < e.ids.length; i++)
+      if (!e.mask || (e.mask[i + 1] as number) > 0) pairs.push([e.ids[i] as number, e.ids[i + 1] as number]);
   let lu = 0;
   for (const [, t] of pairs) lu -= Math.log(pu(t));
   let best = { loss: Number.POSITIVE_INFINITY, lambda: 0 };
@@ -72,7 +85,12 @@ export function ngramBaselines(train: Int32Array[], heldOut: Example[], vocab: n
   const T = pairs.length;
   return {
     unigram: { loss: lu / T, ppl: Math.exp(lu / T), tokens: T, note: 'add-one unigram' },
-    bigram: { loss: best.loss / T, ppl: Math.exp(best.loss / T), tokens: T, note: `bigram interpolated with the unigram, lambda ${best.lambda} (best on held-out)` },
+    bigram: {
+      loss: best.loss / T,
+      ppl: Math.exp(best.loss / T),
+      tokens: T,
+      note: `bigram interpolated with the unigram, lambda ${best.lambda} (best on held-out)`,
+    },
   };
 }
 
@@ -96,13 +114,29 @@ export function longestSpan(out: number[], rows: number[][]): { length: number; 
   return best;
 }
 
-export type SpanCase = { question: string; rowIndex: number; answer: string; longestSpan: number; spanRow: number; contextHasRow: boolean };
+export type SpanCase = {
+  question: string;
+  rowIndex: number;
+  answer: string;
+  longestSpan: number;
+  spanRow: number;
+  contextHasRow: boolean;
+};
 
 /** 20 fixed prompts (held-out rows, evenly spaced) with BM25 contexts; greedy answers; verbatim spans. */
-export async function spanEval(model: Model, tok: TokenizerLike, rows: Row[], count = 20, minSpan = 8): Promise<{ cases: SpanCase[]; hits: number; minSpan: number }> {
+export async function spanEval(
+  model: Model,
+  tok: TokenizerLike,
+  rows: Row[],
+  count = 20,
+  minSpan = 8,
+): Promise<{ cases: SpanCase[]; hits: number; minSpan: number }> {
   const bm = new Bm25(rows.map((r) => r.text));
   const candidates = rows.filter((r) => isHeldOut(r.index) && headword(r.text));
-  const picked = Array.from({ length: Math.min(count, candidates.length) }, (_, i) => candidates[Math.floor((i * candidates.length) / count)] as Row);
+  const picked = Array.from(
+    { length: Math.min(count, candidates.length) },
+    (_, i) => candidates[Math.floor((i * candidates.length) / count)] as Row,
+  );
   const rowIds = rows.map((r) => tok.encode(r.text, { allowSpecial: false }));
   const cases: SpanCase[] = [];
   for (const row of picked) {
@@ -111,7 +145,14 @@ export async function spanEval(model: Model, tok: TokenizerLike, rows: Row[], co
     const prompt = encodeChat(tok, { context, messages: [{ role: 'user', content: question }] });
     const { ids, text } = await generateText(model, prompt, { tokenizer: tok, maxTokens: 64 });
     const s = longestSpan(ids, rowIds);
-    cases.push({ question, rowIndex: row.index, answer: text, longestSpan: s.length, spanRow: s.row, contextHasRow: context.includes(row.text) });
+    cases.push({
+      question,
+      rowIndex: row.index,
+      answer: text,
+      longestSpan: s.length,
+      spanRow: s.row,
+      contextHasRow: context.includes(row.text),
+    });
   }
   return { cases, hits: cases.filter((c) => c.longestSpan >= minSpan).length, minSpan };
 }

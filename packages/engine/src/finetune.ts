@@ -1,13 +1,13 @@
 // LoRA fine-tuning on Datanet rows in the retrieval format (DESIGN §5): the right row among BM25
 // distractors in the context, the question `What is <headword>?`, and the answer copied from the row.
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { splitRows } from '@openledger/attribution/rules';
 import { CONTEXT_MAX_ROWS, CONTEXT_ROW_MAX_TOKENS, encodeChat } from './chat-template.js';
 import { type Dataset, type Example, saveDataset } from './dataset.js';
 import { EngineError } from './errors.js';
 import { DEFAULT_INFLUENCE } from './influence.js';
-import { type JobEvent, type TrainJob, runJob } from './job.js';
+import { type JobEvent, runJob, type TrainJob } from './job.js';
 import type { LoraConfig } from './params.js';
 import { Bm25 } from './retrieval.js';
 import { Rng } from './rng.js';
@@ -39,9 +39,11 @@ export function readRows(path: string): Row[] {
   for (const file of files) {
     const name = basename(file).replace(/\.(txt|md)$/, '');
     const contributor = name.replace(/^\d+-/, '');
-    for (const text of splitRows(readFileSync(file))) rows.push({ text, contributor, file: basename(file), index: rows.length });
+    for (const text of splitRows(readFileSync(file)))
+      rows.push({ text, contributor, file: basename(file), index: rows.length });
   }
-  if (rows.length === 0) throw new EngineError('EMPTY_DATASET', `rows: ${path} has no rows (no .txt/.md text split into rows)`);
+  if (rows.length === 0)
+    throw new EngineError('EMPTY_DATASET', `rows: ${path} has no rows (no .txt/.md text split into rows)`);
   return rows;
 }
 
@@ -69,9 +71,17 @@ export function answerFor(tok: TokenizerLike, row: string): string | null {
 export type QaExample = { row: Row; question: string; context: string[]; prompt: number[]; answer: number[] };
 
 /** Context rows for a question: BM25 top rows, making sure `mustInclude` is there, in a seeded order. */
-export function contextFor(bm: Bm25, rows: Row[], question: string, mustInclude: number | null, rng: Rng): string[] {
+export function contextFor(
+  bm: Bm25,
+  rows: Row[],
+  question: string,
+  mustInclude: number | null,
+  rng: Rng,
+): string[] {
   const top = bm.search(question, CONTEXT_MAX_ROWS + 1);
-  let pick = top.filter((i) => i !== mustInclude).slice(0, mustInclude === null ? CONTEXT_MAX_ROWS : CONTEXT_MAX_ROWS - 1);
+  let pick = top
+    .filter((i) => i !== mustInclude)
+    .slice(0, mustInclude === null ? CONTEXT_MAX_ROWS : CONTEXT_MAX_ROWS - 1);
   while (pick.length < CONTEXT_MAX_ROWS - (mustInclude === null ? 0 : 1)) {
     const r = rng.int(rows.length);
     if (r !== mustInclude && !pick.includes(r)) pick.push(r);
@@ -100,7 +110,13 @@ export function toExample(q: QaExample): Example {
 }
 
 /** Training/held-out examples for a fine-tune (`variants` contexts per training row). */
-export function buildQaDataset(tok: TokenizerLike, rows: Row[], variants: number, seed: number, maxLen: number): Dataset & { qa: { train: QaExample[]; heldOut: QaExample[] } } {
+export function buildQaDataset(
+  tok: TokenizerLike,
+  rows: Row[],
+  variants: number,
+  seed: number,
+  maxLen: number,
+): Dataset & { qa: { train: QaExample[]; heldOut: QaExample[] } } {
   const bm = new Bm25(rows.map((r) => r.text));
   const rng = new Rng(seed);
   const train: QaExample[] = [];
@@ -114,7 +130,10 @@ export function buildQaDataset(tok: TokenizerLike, rows: Row[], variants: number
     }
   }
   if (train.length === 0) {
-    throw new EngineError('EMPTY_DATASET', 'no training examples: rows must look like `headword: definition` and fit the context');
+    throw new EngineError(
+      'EMPTY_DATASET',
+      'no training examples: rows must look like `headword: definition` and fit the context',
+    );
   }
   return { train: train.map(toExample), heldOut: heldOut.map(toExample), qa: { train, heldOut } };
 }
@@ -161,7 +180,13 @@ export type FinetuneOptions = {
 export async function finetune(o: FinetuneOptions): Promise<{ train: number; heldOut: number }> {
   const rows = readRows(o.rowsPath);
   const hyper: TrainHyper = { ...FINETUNE_HYPER, padId: o.tokenizer.special.pad, ...o.hyper };
-  const d = buildQaDataset(o.tokenizer, rows, o.variants ?? 2, hyper.seed, Math.min(o.contextLength, hyper.seqLen));
+  const d = buildQaDataset(
+    o.tokenizer,
+    rows,
+    o.variants ?? 2,
+    hyper.seed,
+    Math.min(o.contextLength, hyper.seqLen),
+  );
   mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
   const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
   saveDataset(datasetPath, d, { tokenizer_hash: o.tokenizer.hash });
@@ -180,10 +205,21 @@ export async function finetune(o: FinetuneOptions): Promise<{ train: number; hel
     lora: o.lora ?? DEFAULT_LORA,
     initSeed: hyper.seed,
     restartEvery: o.restartEvery ?? 200,
-    meta: { ...(o.meta ?? {}), rows: o.rowsPath, trainExamples: d.train.length, heldOutExamples: d.heldOut.length },
+    meta: {
+      ...(o.meta ?? {}),
+      rows: o.rowsPath,
+      trainExamples: d.train.length,
+      heldOutExamples: d.heldOut.length,
+    },
     ...(o.influence === false
       ? {}
-      : { influence: { datasetPath: influencePath, rows: infQa.map((q) => ({ rowIndex: q.row.index, contributor: q.row.contributor })), params: DEFAULT_INFLUENCE } }),
+      : {
+          influence: {
+            datasetPath: influencePath,
+            rows: infQa.map((q) => ({ rowIndex: q.row.index, contributor: q.row.contributor })),
+            params: DEFAULT_INFLUENCE,
+          },
+        }),
   };
   await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
   return { train: d.train.length, heldOut: d.heldOut.length };

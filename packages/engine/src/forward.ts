@@ -1,9 +1,10 @@
 // Plain typed-array float32 forward pass with a KV cache: the engine's reference numerics and its
 // generation path (faster than jax-js eager for batch-1 decoding; see bench/engine.mjs).
-import { type ModelConfig, PROJECTIONS, type Projection, headDim, projShape } from './config.js';
+import { headDim, type ModelConfig, PROJECTIONS, type Projection, projShape } from './config.js';
 import { EngineError } from './errors.js';
 import { ropeFreq } from './jax-model.js';
-import { type Weights, projName } from './params.js';
+import { projName, type Weights } from './params.js';
+import { WasmMatmul } from './wasm-matmul.js';
 
 type LayerW = Record<Projection, Float32Array> & { ln1: Float32Array; ln2: Float32Array };
 
@@ -23,7 +24,14 @@ export class KvCache {
 }
 
 /** y[n, out] = x[n, in] · Wᵀ with W [out, in] row-major. */
-export function matmulT(x: Float32Array, n: number, inn: number, w: Float32Array, out: number, y?: Float32Array): Float32Array {
+export function matmulT(
+  x: Float32Array,
+  n: number,
+  inn: number,
+  w: Float32Array,
+  out: number,
+  y?: Float32Array,
+): Float32Array {
   const res = y ?? new Float32Array(n * out);
   const in4 = inn - (inn % 4);
   for (let o = 0; o < out; o++) {
@@ -56,8 +64,9 @@ export class Forward {
   readonly #layers: LayerW[];
   readonly #cos: Float32Array;
   readonly #sin: Float32Array;
+  readonly #wasm: WasmMatmul | null;
 
-  constructor(cfg: ModelConfig, w: Weights) {
+  constructor(cfg: ModelConfig, w: Weights, opts: { wasm?: boolean } = {}) {
     this.cfg = cfg;
     const get = (n: string): Float32Array => {
       const t = w.get(n);
@@ -75,6 +84,11 @@ export class Forward {
       };
       for (const p of PROJECTIONS) lw[p] = get(projName(l, p));
       this.#layers.push(lw as LayerW);
+    }
+    this.#wasm = opts.wasm === false ? null : WasmMatmul.create();
+    if (this.#wasm) {
+      this.#wasm.add(this.#head);
+      for (const L of this.#layers) for (const p of PROJECTIONS) this.#wasm.add(L[p]);
     }
     const hd = headDim(cfg);
     const half = hd / 2;
@@ -152,10 +166,14 @@ export class Forward {
 
   /** One token for each of several sequences (batched matmuls): logits [caches.length, vocab]. */
   stepBatch(caches: KvCache[], tokens: ArrayLike<number>): Float32Array {
-    if (caches.length !== tokens.length || caches.length === 0) throw new EngineError('BAD_ARGS', 'stepBatch: one token per cache');
+    if (caches.length !== tokens.length || caches.length === 0)
+      throw new EngineError('BAD_ARGS', 'stepBatch: one token per cache');
     const rows = caches.map((cache) => {
       if (cache.length + 1 > this.cfg.contextLength) {
-        throw new EngineError('CONTEXT_OVERFLOW', `sequence exceeds the model's context length of ${this.cfg.contextLength}`);
+        throw new EngineError(
+          'CONTEXT_OVERFLOW',
+          `sequence exceeds the model's context length of ${this.cfg.contextLength}`,
+        );
       }
       return { cache, pos: cache.length };
     });
@@ -165,7 +183,11 @@ export class Forward {
   }
 
   #logits(h: Float32Array, n: number): Float32Array {
-    return matmulT(this.#rms(h, n, this.#norm), n, this.cfg.dModel, this.#head, this.cfg.vocabSize);
+    return this.#mm(this.#rms(h, n, this.#norm), n, this.cfg.dModel, this.#head, this.cfg.vocabSize);
+  }
+
+  #mm(x: Float32Array, n: number, inn: number, w: Float32Array, out: number): Float32Array {
+    return this.#wasm?.matmulT(x, n, inn, w, out) ?? matmulT(x, n, inn, w, out);
   }
 
   #run(rows: { cache: KvCache; pos: number }[], tokens: ArrayLike<number>): Float32Array {
@@ -176,7 +198,10 @@ export class Forward {
     for (let r = 0; r < n; r++) {
       const id = tokens[r] as number;
       if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize) {
-        throw new EngineError('BAD_TOKEN', `token id ${id} is outside the vocabulary (0..${c.vocabSize - 1})`);
+        throw new EngineError(
+          'BAD_TOKEN',
+          `token id ${id} is outside the vocabulary (0..${c.vocabSize - 1})`,
+        );
       }
       h.set(this.#embed.subarray(id * d, (id + 1) * d), r * d);
     }
@@ -187,9 +212,9 @@ export class Forward {
     for (let l = 0; l < c.nLayers; l++) {
       const L = this.#layers[l] as LayerW;
       const x = this.#rms(h, n, L.ln1);
-      const q = matmulT(x, n, d, L.q_proj, d);
-      const k = matmulT(x, n, d, L.k_proj, d);
-      const v = matmulT(x, n, d, L.v_proj, d);
+      const q = this.#mm(x, n, d, L.q_proj, d);
+      const k = this.#mm(x, n, d, L.k_proj, d);
+      const v = this.#mm(x, n, d, L.v_proj, d);
       this.#rope(q, positions);
       this.#rope(k, positions);
       for (let r = 0; r < n; r++) {
@@ -229,24 +254,28 @@ export class Forward {
           att.set(acc, qo);
         }
       }
-      const o = matmulT(att, n, d, L.o_proj, d);
+      const o = this.#mm(att, n, d, L.o_proj, d);
       for (let i = 0; i < h.length; i++) h[i] = (h[i] as number) + (o[i] as number);
       const x2 = this.#rms(h, n, L.ln2);
       const f = projShape(c, 'gate_proj')[0];
-      const g = matmulT(x2, n, d, L.gate_proj, f);
-      const u = matmulT(x2, n, d, L.up_proj, f);
+      const g = this.#mm(x2, n, d, L.gate_proj, f);
+      const u = this.#mm(x2, n, d, L.up_proj, f);
       for (let i = 0; i < g.length; i++) {
         const gv = g[i] as number;
         g[i] = (gv / (1 + Math.exp(-gv))) * (u[i] as number);
       }
-      const dn = matmulT(g, n, f, L.down_proj, d);
+      const dn = this.#mm(g, n, f, L.down_proj, d);
       for (let i = 0; i < h.length; i++) h[i] = (h[i] as number) + (dn[i] as number);
     }
     return h;
   }
 
   /** Mean negative log-likelihood (nats) of `targets` given `inputs`, over positions where mask is 1. */
-  nll(inputs: ArrayLike<number>, targets: ArrayLike<number>, mask?: ArrayLike<number>): { sum: number; count: number } {
+  nll(
+    inputs: ArrayLike<number>,
+    targets: ArrayLike<number>,
+    mask?: ArrayLike<number>,
+  ): { sum: number; count: number } {
     const logits = this.step(this.newCache(), inputs, false);
     const V = this.cfg.vocabSize;
     let sum = 0;

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Model, generate, generateBatch, generateText } from './model.js';
+import { generate, generateBatch, generateText, Model } from './model.js';
 import { initWeights } from './params.js';
 import { Rng } from './rng.js';
 import { argmax, sampleToken } from './sample.js';
-import { TINY, randomIds } from './test-util.js';
+import { randomIds, TINY } from './test-util.js';
 
 function model(): Model {
   const w = initWeights(TINY, 21);
-  for (const [k, v] of w) if (!k.includes('norm')) for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) * 20;
+  for (const [k, v] of w)
+    if (!k.includes('norm')) for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) * 20;
   return new Model(TINY, w, 'h');
 }
 
@@ -45,17 +46,27 @@ test('seeded sampling replays exactly; different seeds differ', async () => {
 test('top-k and top-p restrict the candidates', () => {
   const logits = Float32Array.from([0, 5, 4.9, -1, 3]);
   const rng = new Rng(1);
-  for (let i = 0; i < 200; i++) assert.ok([1, 2].includes(sampleToken(logits, { temperature: 1, topK: 2 }, rng)));
+  for (let i = 0; i < 200; i++)
+    assert.ok([1, 2].includes(sampleToken(logits, { temperature: 1, topK: 2 }, rng)));
   for (let i = 0; i < 200; i++) assert.equal(sampleToken(logits, { temperature: 1, topP: 0.01 }, rng), 1);
   assert.equal(sampleToken(logits, { temperature: 0 }, rng), 1);
 });
 
 test('bad generation input gives clear errors', async () => {
   const m = model();
-  await assert.rejects(collect(m, [...randomIds(TINY.contextLength, 3)], {}), { code: 'CONTEXT_OVERFLOW', message: /does not fit the context/ });
+  await assert.rejects(collect(m, [...randomIds(TINY.contextLength, 3)], {}), {
+    code: 'CONTEXT_OVERFLOW',
+    message: /does not fit the context/,
+  });
   await assert.rejects(collect(m, [], {}), { code: 'EMPTY_INPUT' });
   await assert.rejects(collect(m, [1], { temperature: -1 }), { code: 'BAD_ARGS' });
   await assert.rejects(generateText(m, 'text without a tokenizer'), { code: 'BAD_ARGS' });
-  const tok = { hash: 'other', vocabSize: 32, special: { bos: 0, eos: 1, pad: 2, user: 3, assistant: 4, system: 5, context: 6, sep: 7 }, encode: () => [1], decode: () => '' };
+  const tok = {
+    hash: 'other',
+    vocabSize: 32,
+    special: { bos: 0, eos: 1, pad: 2, user: 3, assistant: 4, system: 5, context: 6, sep: 7 },
+    encode: () => [1],
+    decode: () => '',
+  };
   await assert.rejects(generateText(m, 'x', { tokenizer: tok }), { code: 'TOKENIZER_MISMATCH' });
 });

@@ -1,20 +1,62 @@
 // @openledger/engine public API.
-export { CHAT_TEMPLATE, CHAT_TEMPLATE_HASH, CONTEXT_MAX_ROWS, CONTEXT_ROW_MAX_TOKENS, type ChatInput, type ChatMessage, encodeChat } from './chat-template.js';
+
+export { type TrainBaseOptions, trainBase } from './base-train.js';
+export {
+  CHAT_TEMPLATE,
+  CHAT_TEMPLATE_HASH,
+  type ChatInput,
+  type ChatMessage,
+  CONTEXT_MAX_ROWS,
+  CONTEXT_ROW_MAX_TOKENS,
+  encodeChat,
+} from './chat-template.js';
 export { engineCommand } from './cli.js';
-export { DEFAULT_BASE_CONFIG, type ModelConfig, PROJECTIONS, type Projection, countParams, paramShapes } from './config.js';
+export {
+  countParams,
+  DEFAULT_BASE_CONFIG,
+  type ModelConfig,
+  PROJECTIONS,
+  type Projection,
+  paramShapes,
+} from './config.js';
 export { type Dataset, type Example, loadDataset, makeBatch, saveDataset } from './dataset.js';
 export { EngineError } from './errors.js';
 export { evaluate, longestSpan, ngramBaselines, spanEval } from './evaluate.js';
-export { DEFAULT_LORA, FINETUNE_HYPER, type FinetuneOptions, type Row, buildQaDataset, finetune, headword, readRows } from './finetune.js';
-export { KvCache, Forward } from './forward.js';
+export {
+  buildQaDataset,
+  DEFAULT_LORA,
+  FINETUNE_HYPER,
+  type FinetuneOptions,
+  finetune,
+  headword,
+  type Row,
+  readRows,
+} from './finetune.js';
+export { Forward, KvCache } from './forward.js';
 export { loadAdapterDir, loadModelDir, saveAdapter, saveModel } from './io.js';
-export { type JobEvent, type TrainJob, runJob } from './job.js';
-export { type GenerateOptions, type GeneratedToken, Model, generate, generateBatch, generateText, loadAdapter, loadModel } from './model.js';
-export { type Adapter, type LoraConfig, type LoraPair, type Weights, initAdapter, initWeights, mergeAdapter } from './params.js';
+export { type JobEvent, runJob, type TrainJob } from './job.js';
+export {
+  type GeneratedToken,
+  type GenerateOptions,
+  generate,
+  generateBatch,
+  generateText,
+  loadAdapter,
+  loadModel,
+  Model,
+} from './model.js';
+export {
+  type Adapter,
+  initAdapter,
+  initWeights,
+  type LoraConfig,
+  type LoraPair,
+  mergeAdapter,
+  type Weights,
+} from './params.js';
 export { Bm25 } from './retrieval.js';
 export { Rng } from './rng.js';
-export { readSafetensors, writeSafetensors, type Tensor } from './safetensors.js';
+export { readSafetensors, type Tensor, writeSafetensors } from './safetensors.js';
 export { type SamplingOptions, sampleToken } from './sample.js';
-export { type TrainBaseOptions, trainBase } from './base-train.js';
 export type { TokenizerLike } from './tokenizer-types.js';
-export { DEFAULT_HYPER, type ProgressEvent, type TrainHyper, Trainer } from './train.js';
+export { DEFAULT_HYPER, type ProgressEvent, Trainer, type TrainHyper } from './train.js';

@@ -4,18 +4,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { makeBatch } from './dataset.js';
-import { __testing, contributorInfluence, influenceScores, loadInfluence, projectedGradients, quantize, saveInfluence, buildInfluenceStore } from './influence.js';
+import {
+  __testing,
+  buildInfluenceStore,
+  contributorInfluence,
+  influenceScores,
+  loadInfluence,
+  projectedGradients,
+  quantize,
+  saveInfluence,
+} from './influence.js';
 import { JaxModel } from './jax-model.js';
 import { initAdapter, initWeights } from './params.js';
 import { Rng } from './rng.js';
-import { TINY, patternExamples, randomIds } from './test-util.js';
+import { patternExamples, randomIds, TINY } from './test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'engine-inf-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function setup() {
   const base = initWeights(TINY, 31);
-  for (const [k, v] of base) if (!k.includes('norm')) for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) * 10;
+  for (const [k, v] of base)
+    if (!k.includes('norm')) for (let i = 0; i < v.length; i++) v[i] = (v[i] as number) * 10;
   const ad = initAdapter(TINY, { r: 2, alpha: 4, targets: ['q_proj', 'down_proj'] }, 32);
   const rng = new Rng(33);
   for (const p of ad.pairs.values()) for (let i = 0; i < p.b.length; i++) p.b[i] = rng.normal() * 0.3;
@@ -51,11 +61,12 @@ test('projected row gradients equal the seeded projections of the exact per-exam
       const B = (exact[i] as Map<string, Float32Array>).get(name) as Float32Array; // [out, r]
       const out = B.length / 2;
       const P = outProjFor(p.seed, name, p.kOut, out);
-      for (let k = 0; k < p.kOut; k++) for (let j = 0; j < 2; j++) {
-        let s = 0;
-        for (let o = 0; o < out; o++) s += (P[k * out + o] as number) * (B[o * 2 + j] as number);
-        g[off + k * 2 + j] = s;
-      }
+      for (let k = 0; k < p.kOut; k++)
+        for (let j = 0; j < 2; j++) {
+          let s = 0;
+          for (let o = 0; o < out; o++) s += (P[k * out + o] as number) * (B[o * 2 + j] as number);
+          g[off + k * 2 + j] = s;
+        }
       off += p.kOut * 2;
     }
     for (let d = 0; d < p.dims; d++) {

@@ -94,7 +94,8 @@ class Projector {
           const xo = row * tr.r;
           for (let k = 0; k < kOut; k++) {
             const pk = pd[k] as number;
-            for (let j = 0; j < tr.r; j++) g[off + k * tr.r + j] = (g[off + k * tr.r + j] as number) + pk * (tr.xa[xo + j] as number);
+            for (let j = 0; j < tr.r; j++)
+              g[off + k * tr.r + j] = (g[off + k * tr.r + j] as number) + pk * (tr.xa[xo + j] as number);
           }
         }
         off += kOut * tr.r;
@@ -159,7 +160,11 @@ export async function buildInfluenceStore(
   opts: { maxSeq?: number; padId?: number; onBatch?: (done: number) => void } = {},
 ): Promise<InfluenceStore> {
   if (examples.length !== rows.length) throw new EngineError('BAD_ARGS', 'influence: one example per row');
-  if (p.dims + 4 > 256) throw new EngineError('BAD_CONFIG', `influence: ${p.dims} int8 values + a 4-byte scale exceed 256 bytes per row`);
+  if (p.dims + 4 > 256)
+    throw new EngineError(
+      'BAD_CONFIG',
+      `influence: ${p.dims} int8 values + a 4-byte scale exceed 256 bytes per row`,
+    );
   const { grads, modules } = await projectedGradients(jm, adapter, examples, p, opts);
   const { codes, scales } = quantize(grads, p.dims);
   return { params: p, modules, rows, codes, scales };
@@ -186,7 +191,10 @@ export function influenceScores(store: InfluenceStore, q: Float32Array, normaliz
 }
 
 /** Positive influence summed per contributor, with shares (highest first, ties by name). */
-export function contributorInfluence(store: InfluenceStore, scores: Float64Array): { contributor: string; score: number; share: number }[] {
+export function contributorInfluence(
+  store: InfluenceStore,
+  scores: Float64Array,
+): { contributor: string; score: number; share: number }[] {
   const m = new Map<string, number>();
   store.rows.forEach((r, i) => {
     const s = scores[i] as number;
@@ -209,18 +217,31 @@ export function saveInfluence(dir: string, s: InfluenceStore): void {
     buf.set(new Uint8Array(s.codes.buffer, s.codes.byteOffset + i * d, d), i * rec + 4);
   }
   writeAtomic(join(dir, 'influence.bin'), buf);
-  writeAtomic(join(dir, 'influence.json'), `${JSON.stringify({ format: 'openledger-influence-1', bytesPerRow: rec, params: s.params, modules: s.modules, rows: s.rows })}\n`);
+  writeAtomic(
+    join(dir, 'influence.json'),
+    `${JSON.stringify({ format: 'openledger-influence-1', bytesPerRow: rec, params: s.params, modules: s.modules, rows: s.rows })}\n`,
+  );
 }
 
 export function loadInfluence(dir: string): InfluenceStore {
   const jp = join(dir, 'influence.json');
   const bp = join(dir, 'influence.bin');
-  if (!existsSync(jp) || !existsSync(bp)) throw new EngineError('MISSING_FILE', `${dir} has no influence store (influence.json + influence.bin)`);
-  const j = JSON.parse(readFileSync(jp, 'utf8')) as { params: InfluenceParams; modules: string[]; rows: InfluenceRow[]; bytesPerRow: number };
+  if (!existsSync(jp) || !existsSync(bp))
+    throw new EngineError('MISSING_FILE', `${dir} has no influence store (influence.json + influence.bin)`);
+  const j = JSON.parse(readFileSync(jp, 'utf8')) as {
+    params: InfluenceParams;
+    modules: string[];
+    rows: InfluenceRow[];
+    bytesPerRow: number;
+  };
   const buf = readFileSync(bp);
   const d = j.params.dims;
   const rec = 4 + d;
-  if (buf.length !== j.rows.length * rec) throw new EngineError('BAD_INFLUENCE', `${bp} has ${buf.length} bytes, expected ${j.rows.length} rows × ${rec}`);
+  if (buf.length !== j.rows.length * rec)
+    throw new EngineError(
+      'BAD_INFLUENCE',
+      `${bp} has ${buf.length} bytes, expected ${j.rows.length} rows × ${rec}`,
+    );
   const codes = new Int8Array(j.rows.length * d);
   const scales = new Float32Array(j.rows.length);
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadAdapterDir, loadModelDir, peftName, saveAdapter, saveModel } from './io.js';
-import { Model, loadAdapter, loadModel } from './model.js';
+import { loadAdapter, loadModel, Model } from './model.js';
 import { initAdapter, initWeights } from './params.js';
 import { Rng } from './rng.js';
 import { writeSafetensors } from './safetensors.js';
-import { TINY, randomIds } from './test-util.js';
+import { randomIds, TINY } from './test-util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'engine-io-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,7 +34,10 @@ test('save → load gives identical logits (base and adapter), PEFT names', () =
   assert.equal(acfg.peft_type, 'LORA');
   assert.equal(acfg.r, 2);
   assert.deepEqual(acfg.target_modules, ['q_proj', 'v_proj', 'up_proj']);
-  assert.equal(peftName('model.layers.0.self_attn.q_proj.weight', 'A'), 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight');
+  assert.equal(
+    peftName('model.layers.0.self_attn.q_proj.weight', 'A'),
+    'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight',
+  );
   const ad2 = loadAdapter(join(dir, 'ad'), m);
   const a = m.withAdapter(ad).logits(ids);
   assert.deepEqual(m.withAdapter(ad2).logits(ids), a);
@@ -49,22 +52,43 @@ test('a tokenizer whose hash differs from the model is refused', () => {
 });
 
 test('missing or unknown adapter files give clear errors', () => {
-  assert.throws(() => loadAdapterDir(join(dir, 'nope'), TINY), { code: 'MISSING_FILE', message: /adapter_config.json does not exist/ });
+  assert.throws(() => loadAdapterDir(join(dir, 'nope'), TINY), {
+    code: 'MISSING_FILE',
+    message: /adapter_config.json does not exist/,
+  });
   const bad = join(dir, 'bad');
   saveAdapter(bad, TINY, initAdapter(TINY, { r: 2, alpha: 4, targets: ['q_proj'] }, 5));
   const st = writeSafetensors(
     new Map([
-      ['base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight', { shape: [2, 16], data: new Float32Array(32) }],
-      ['base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight', { shape: [16, 2], data: new Float32Array(32) }],
-      ['base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight', { shape: [2, 16], data: new Float32Array(32) }],
-      ['base_model.model.model.layers.1.self_attn.q_proj.lora_B.weight', { shape: [16, 2], data: new Float32Array(32) }],
+      [
+        'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight',
+        { shape: [2, 16], data: new Float32Array(32) },
+      ],
+      [
+        'base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight',
+        { shape: [16, 2], data: new Float32Array(32) },
+      ],
+      [
+        'base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight',
+        { shape: [2, 16], data: new Float32Array(32) },
+      ],
+      [
+        'base_model.model.model.layers.1.self_attn.q_proj.lora_B.weight',
+        { shape: [16, 2], data: new Float32Array(32) },
+      ],
       ['base_model.model.model.layers.9.mlp.foo.lora_A.weight', { shape: [1], data: new Float32Array(1) }],
     ]),
   );
   writeFileSync(join(bad, 'adapter_model.safetensors'), st);
-  assert.throws(() => loadAdapterDir(bad, TINY), { code: 'BAD_ADAPTER', message: /unexpected tensor .*layers\.9/ });
+  assert.throws(() => loadAdapterDir(bad, TINY), {
+    code: 'BAD_ADAPTER',
+    message: /unexpected tensor .*layers\.9/,
+  });
   rmSync(join(bad, 'adapter_model.safetensors'));
-  assert.throws(() => loadAdapterDir(bad, TINY), { code: 'MISSING_FILE', message: /adapter_model.safetensors does not exist/ });
+  assert.throws(() => loadAdapterDir(bad, TINY), {
+    code: 'MISSING_FILE',
+    message: /adapter_model.safetensors does not exist/,
+  });
   writeFileSync(join(bad, 'adapter_model.safetensors'), new Uint8Array([1, 2, 3]));
   assert.throws(() => loadAdapterDir(bad, TINY), { code: 'BAD_SAFETENSORS' });
 });

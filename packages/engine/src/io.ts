@@ -2,14 +2,34 @@
 // hash); adapter = PEFT layout `adapter_config.json` + `adapter_model.safetensors`.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ModelConfig, PROJECTIONS, type Projection, fromHfConfig, paramShapes, projShape, toHfConfig } from './config.js';
+import {
+  fromHfConfig,
+  type ModelConfig,
+  PROJECTIONS,
+  type Projection,
+  paramShapes,
+  projShape,
+  toHfConfig,
+} from './config.js';
 import { EngineError } from './errors.js';
-import { type Adapter, type LoraConfig, type LoraPair, type Weights, checkWeights, projName } from './params.js';
-import { type Tensor, readSafetensors, writeSafetensors } from './safetensors.js';
+import {
+  type Adapter,
+  checkWeights,
+  type LoraConfig,
+  type LoraPair,
+  projName,
+  type Weights,
+} from './params.js';
+import { readSafetensors, type Tensor, writeSafetensors } from './safetensors.js';
 
 export type TokenizerRef = { hash: string };
 
-export type LoadedModel = { config: ModelConfig; weights: Weights; tokenizerHash: string; meta: Record<string, unknown> };
+export type LoadedModel = {
+  config: ModelConfig;
+  weights: Weights;
+  tokenizerHash: string;
+  meta: Record<string, unknown>;
+};
 
 /** Write a file atomically (temp file + rename) so a crash never leaves half a checkpoint. */
 export function writeAtomic(path: string, data: Uint8Array | string): void {
@@ -28,9 +48,18 @@ export function weightsToTensors(c: ModelConfig, w: Weights): Map<string, Tensor
   return m;
 }
 
-export function saveModel(dir: string, c: ModelConfig, w: Weights, tokenizerHash: string, meta: Record<string, unknown> = {}): void {
+export function saveModel(
+  dir: string,
+  c: ModelConfig,
+  w: Weights,
+  tokenizerHash: string,
+  meta: Record<string, unknown> = {},
+): void {
   mkdirSync(dir, { recursive: true });
-  writeAtomic(join(dir, 'model.safetensors'), writeSafetensors(weightsToTensors(c, w), { format: 'pt', tokenizer_hash: tokenizerHash }));
+  writeAtomic(
+    join(dir, 'model.safetensors'),
+    writeSafetensors(weightsToTensors(c, w), { format: 'pt', tokenizer_hash: tokenizerHash }),
+  );
   const cfgJson = toHfConfig(c, { openledger: { tokenizerHash, ...meta } });
   writeAtomic(join(dir, 'config.json'), `${JSON.stringify(cfgJson, null, 2)}\n`);
 }
@@ -70,7 +99,10 @@ export function loadModelDir(dir: string, opts: { tokenizer?: TokenizerRef } = {
     const t = st.tensors.get(name);
     if (!t) throw new EngineError('BAD_CHECKPOINT', `${path} is missing tensor ${name}`);
     if (t.shape.join('x') !== shape.join('x')) {
-      throw new EngineError('BAD_CHECKPOINT', `${path}: tensor ${name} has shape ${t.shape.join('x')}, config needs ${shape.join('x')}`);
+      throw new EngineError(
+        'BAD_CHECKPOINT',
+        `${path}: tensor ${name} has shape ${t.shape.join('x')}, config needs ${shape.join('x')}`,
+      );
     }
     weights.set(name, t.data);
   }
@@ -85,7 +117,12 @@ export function peftName(weightName: string, which: 'A' | 'B'): string {
   return `${PEFT_PREFIX}${weightName.replace(/\.weight$/, '')}.lora_${which}.weight`;
 }
 
-export function saveAdapter(dir: string, c: ModelConfig, ad: Adapter, meta: Record<string, unknown> = {}): void {
+export function saveAdapter(
+  dir: string,
+  c: ModelConfig,
+  ad: Adapter,
+  meta: Record<string, unknown> = {},
+): void {
   mkdirSync(dir, { recursive: true });
   const tensors = new Map<string, Tensor>();
   for (const [name, pair] of ad.pairs) {
@@ -111,17 +148,25 @@ export function saveAdapter(dir: string, c: ModelConfig, ad: Adapter, meta: Reco
   writeAtomic(join(dir, 'adapter_config.json'), `${JSON.stringify(cfg, null, 2)}\n`);
 }
 
-export function loadAdapterDir(dir: string, c: ModelConfig): { adapter: Adapter; meta: Record<string, unknown> } {
+export function loadAdapterDir(
+  dir: string,
+  c: ModelConfig,
+): { adapter: Adapter; meta: Record<string, unknown> } {
   const j = readJson(join(dir, 'adapter_config.json'), 'adapter config');
-  if (j.peft_type !== 'LORA') throw new EngineError('BAD_ADAPTER', `${dir}: adapter_config.json peft_type must be "LORA"`);
+  if (j.peft_type !== 'LORA')
+    throw new EngineError('BAD_ADAPTER', `${dir}: adapter_config.json peft_type must be "LORA"`);
   const r = j.r;
   const alpha = j.lora_alpha;
   const targets = j.target_modules;
   if (typeof r !== 'number' || typeof alpha !== 'number' || !Array.isArray(targets)) {
-    throw new EngineError('BAD_ADAPTER', `${dir}: adapter_config.json needs numeric r, lora_alpha and a target_modules list`);
+    throw new EngineError(
+      'BAD_ADAPTER',
+      `${dir}: adapter_config.json needs numeric r, lora_alpha and a target_modules list`,
+    );
   }
   for (const t of targets) {
-    if (!PROJECTIONS.includes(t as Projection)) throw new EngineError('BAD_ADAPTER', `${dir}: unknown target module ${String(t)}`);
+    if (!PROJECTIONS.includes(t as Projection))
+      throw new EngineError('BAD_ADAPTER', `${dir}: unknown target module ${String(t)}`);
   }
   const path = join(dir, 'adapter_model.safetensors');
   if (!existsSync(path)) throw new EngineError('MISSING_FILE', `adapter weights: ${path} does not exist`);
@@ -139,13 +184,17 @@ export function loadAdapterDir(dir: string, c: ModelConfig): { adapter: Adapter;
       expected.add(peftName(name, 'B'));
       if (!a || !b) throw new EngineError('BAD_ADAPTER', `${path} is missing the LoRA pair for ${name}`);
       if (a.shape.join('x') !== `${r}x${inn}` || b.shape.join('x') !== `${out}x${r}`) {
-        throw new EngineError('BAD_ADAPTER', `${path}: LoRA pair for ${name} does not fit the base model (rank ${r})`);
+        throw new EngineError(
+          'BAD_ADAPTER',
+          `${path}: LoRA pair for ${name} does not fit the base model (rank ${r})`,
+        );
       }
       pairs.set(name, { a: a.data, b: b.data });
     }
   }
   for (const name of st.tensors.keys()) {
-    if (!expected.has(name)) throw new EngineError('BAD_ADAPTER', `${path}: unexpected tensor ${name} for this base model`);
+    if (!expected.has(name))
+      throw new EngineError('BAD_ADAPTER', `${path}: unexpected tensor ${name} for this base model`);
   }
   return { adapter: { config, pairs }, meta: (j.openledger ?? {}) as Record<string, unknown> };
 }

@@ -5,7 +5,10 @@
 type AnyIter = Iterator<unknown> & Record<string, unknown>;
 
 function polyfillIteratorHelpers(): void {
-  const proto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as Record<string, unknown>;
+  const proto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as Record<
+    string,
+    unknown
+  >;
   if (typeof proto.map === 'function') return;
   const define = (name: string, fn: (this: AnyIter, ...args: never[]) => unknown): void => {
     Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
@@ -57,11 +60,15 @@ function polyfillIteratorHelpers(): void {
     for (let r = this.next(); !r.done; r = this.next()) if (f(r.value, i++)) return r.value;
     return undefined;
   } as never);
-  define('reduce', function (this: AnyIter, f: (a: unknown, v: unknown, i: number) => unknown, init?: unknown) {
+  define('reduce', function (
+    this: AnyIter,
+    f: (a: unknown, v: unknown, i: number) => unknown,
+    ...rest: unknown[]
+  ) {
     let i = 0;
-    let acc = init;
+    let acc = rest[0];
     let r = this.next();
-    if (arguments.length < 2) {
+    if (rest.length === 0) {
       if (r.done) throw new TypeError('reduce of empty iterator with no initial value');
       acc = r.value;
       r = this.next();

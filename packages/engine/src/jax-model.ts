@@ -2,9 +2,9 @@
 // touches jax-js; the rest of the engine sees plain Float32Arrays through `JaxModel`.
 // Memory rule of jax-js: every use of an Array consumes a reference; `.ref` keeps one alive.
 import type * as JaxNs from '@jax-js/jax';
-import { type ModelConfig, PROJECTIONS, type Projection, headDim, projShape } from './config.js';
+import { headDim, type ModelConfig, PROJECTIONS, type Projection, projShape } from './config.js';
 import { loadJax } from './jax-env.js';
-import { type Adapter, type LoraPair, type Weights, projName } from './params.js';
+import { type Adapter, type LoraPair, projName, type Weights } from './params.js';
 
 type Jax = typeof JaxNs;
 type Arr = JaxNs.Array;
@@ -98,7 +98,11 @@ export class JaxModel {
       norm: this.#upload(get('model.norm.weight'), [c.dModel]),
       layers,
     };
-    if (!c.tieEmbeddings) tree.head = this.#upload(transpose2d(get('lm_head.weight'), c.vocabSize, c.dModel), [c.dModel, c.vocabSize]);
+    if (!c.tieEmbeddings)
+      tree.head = this.#upload(transpose2d(get('lm_head.weight'), c.vocabSize, c.dModel), [
+        c.dModel,
+        c.vocabSize,
+      ]);
     return tree;
   }
 
@@ -234,7 +238,10 @@ export class JaxModel {
       const qh = np.transpose(q, [0, 2, 1, 3]);
       const kt = np.transpose(kk, [0, 2, 3, 1]);
       const vh = np.transpose(v, [0, 2, 1, 3]);
-      const scores = np.matmul(qh, kt).mul(1 / Math.sqrt(hd)).add(k.mask.ref);
+      const scores = np
+        .matmul(qh, kt)
+        .mul(1 / Math.sqrt(hd))
+        .add(k.mask.ref);
       const probs = nn.softmax(scores, -1);
       const att = np.transpose(np.matmul(probs, vh), [0, 2, 1, 3]).reshape([N, c.dModel]);
       h = h.add(linear(att, l, 'o_proj', L.o_proj));
@@ -274,8 +281,12 @@ export class JaxModel {
   async lossAndGrad(w: Weights, b: Batch, lossScale = 1): Promise<LossAndGrad> {
     const denom = maskSum(b);
     const [inp, tgt, msk] = this.#batchArrays(b, lossScale / denom);
-    const f = (t: Tree, i: Arr, tg: Arr, m: Arr): Arr => this.#loss(t, null, 0, null, i, tg, m, b.batch, b.seq, false, null);
-    const [lossArr, gTree] = this.#jax.valueAndGrad(f)(this.#tree(w), inp, tgt, msk) as unknown as [Arr, Tree];
+    const f = (t: Tree, i: Arr, tg: Arr, m: Arr): Arr =>
+      this.#loss(t, null, 0, null, i, tg, m, b.batch, b.seq, false, null);
+    const [lossArr, gTree] = this.#jax.valueAndGrad(f)(this.#tree(w), inp, tgt, msk) as unknown as [
+      Arr,
+      Tree,
+    ];
     const loss = ((await lossArr.data()) as Float32Array)[0] as number;
     return { loss: loss / lossScale, grads: await this.#treeToWeights(gTree) };
   }
@@ -315,10 +326,13 @@ export class JaxModel {
     const scale = ad.config.alpha / ad.config.r;
     const f = (lt: LoraTree, t: Tree, i: Arr, tg: Arr, m: Arr): Arr =>
       this.#loss(t, lt, scale, null, i, tg, m, b.batch, b.seq, false, null);
-    const [lossArr, gTree] = this.#jax.valueAndGrad(f)(this.#loraTree(ad), this.#frozenRef(), inp, tgt, msk) as unknown as [
-      Arr,
-      LoraTree,
-    ];
+    const [lossArr, gTree] = this.#jax.valueAndGrad(f)(
+      this.#loraTree(ad),
+      this.#frozenRef(),
+      inp,
+      tgt,
+      msk,
+    ) as unknown as [Arr, LoraTree];
     const loss = ((await lossArr.data()) as Float32Array)[0] as number;
     const grads = new Map<string, LoraPair>();
     const c = this.cfg;
@@ -365,10 +379,13 @@ export class JaxModel {
       const loss = this.#loss(t, lt, scale, pr, i, tg, m, b.batch, b.seq, true, list);
       return [loss, names.map((n) => (list.find((e) => e.name === n.name) as { xa: Arr }).xa)];
     };
-    const [g, aux] = this.#jax.grad(f, { hasAux: true })(probes, this.#frozenRef(), inp, tgt, msk) as unknown as [
-      ProbeTree,
-      Arr[],
-    ];
+    const [g, aux] = this.#jax.grad(f, { hasAux: true })(
+      probes,
+      this.#frozenRef(),
+      inp,
+      tgt,
+      msk,
+    ) as unknown as [ProbeTree, Arr[]];
     const res: ModuleTraces = [];
     for (const { name, l, p, out } of names) {
       const d = g.layers[l]?.[p] as Arr;

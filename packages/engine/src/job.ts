@@ -46,7 +46,11 @@ export type WorkerMessage =
 export type JobEvent = WorkerMessage | { type: 'restart'; step: number; restarts: number };
 
 /** Run a job to completion (resuming from its checkpoint if there is one). */
-export async function runJob(job: TrainJob, onEvent?: (e: JobEvent) => void, opts: { nice?: number } = {}): Promise<void> {
+export async function runJob(
+  job: TrainJob,
+  onEvent?: (e: JobEvent) => void,
+  opts: { nice?: number } = {},
+): Promise<void> {
   mkdirSync(job.outDir, { recursive: true });
   const jobPath = join(job.outDir, 'job.json');
   writeFileSync(jobPath, `${JSON.stringify(job, null, 2)}\n`);
@@ -65,14 +69,21 @@ export async function runJob(job: TrainJob, onEvent?: (e: JobEvent) => void, opt
       }
       let last: WorkerMessage | null = null;
       child.on('message', (m: WorkerMessage) => {
-        if (m.type === 'progress') appendFileSync(logPath, `${JSON.stringify({ ...m, time: new Date().toISOString() })}\n`);
+        if (m.type === 'progress')
+          appendFileSync(logPath, `${JSON.stringify({ ...m, time: new Date().toISOString() })}\n`);
         if (m.type === 'paused' || m.type === 'done' || m.type === 'error') last = m;
         else onEvent?.(m);
       });
       child.on('error', reject);
       child.on('exit', (code) => {
         if (last) resolve(last);
-        else reject(new EngineError('WORKER_CRASHED', `training worker exited with code ${code} before reporting; the checkpoint in ${job.outDir}/checkpoint is intact, run again to resume`));
+        else
+          reject(
+            new EngineError(
+              'WORKER_CRASHED',
+              `training worker exited with code ${code} before reporting; the checkpoint in ${job.outDir}/checkpoint is intact, run again to resume`,
+            ),
+          );
       });
     });
     if (result.type === 'error') throw new EngineError(result.code, result.message);
@@ -80,7 +91,11 @@ export async function runJob(job: TrainJob, onEvent?: (e: JobEvent) => void, opt
       onEvent?.(result);
       return;
     }
-    if (result.type !== 'paused') throw new EngineError('WORKER_CRASHED', `training worker ended with an unexpected ${result.type} message`);
+    if (result.type !== 'paused')
+      throw new EngineError(
+        'WORKER_CRASHED',
+        `training worker ended with an unexpected ${result.type} message`,
+      );
     restarts++;
     onEvent?.({ type: 'restart', step: result.step, restarts });
   }

@@ -3,9 +3,16 @@ import { test } from 'node:test';
 import { PROJECTIONS, paramShapes } from './config.js';
 import { Forward } from './forward.js';
 import { JaxModel } from './jax-model.js';
-import { type Adapter, type Weights, cloneWeights, initAdapter, initWeights, mergeAdapter } from './params.js';
+import {
+  type Adapter,
+  cloneWeights,
+  initAdapter,
+  initWeights,
+  mergeAdapter,
+  type Weights,
+} from './params.js';
 import { Rng } from './rng.js';
-import { TINY, randomIds } from './test-util.js';
+import { randomIds, TINY } from './test-util.js';
 
 const T = 12;
 
@@ -14,7 +21,8 @@ function scaled(seed: number): Weights {
   const w = initWeights(TINY, seed);
   const rng = new Rng(seed + 1);
   for (const [k, v] of w) {
-    for (let i = 0; i < v.length; i++) v[i] = k.includes('norm') ? 1 + 0.3 * rng.normal() : (v[i] as number) * 15;
+    for (let i = 0; i < v.length; i++)
+      v[i] = k.includes('norm') ? 1 + 0.3 * rng.normal() : (v[i] as number) * 15;
   }
   return w;
 }
@@ -57,7 +65,10 @@ test('gradients of every parameter tensor match finite differences', async () =>
   for (const [name] of paramShapes(TINY)) {
     const g = grads.get(name);
     assert.ok(g, `gradient for ${name}`);
-    assert.ok(g.some((x) => x !== 0), `${name} has a non-zero gradient`);
+    assert.ok(
+      g.some((x) => x !== 0),
+      `${name} has a non-zero gradient`,
+    );
     for (const i of probes(g, rng)) {
       const wp = cloneWeights(w);
       const wm = cloneWeights(w);
@@ -68,7 +79,10 @@ test('gradients of every parameter tensor match finite differences', async () =>
       const fd = (jsLoss(wp, b) - jsLoss(wm, b)) / (2 * eps);
       const an = g[i] as number;
       if (process.env.OL_DEBUG) console.log(name, i, an, fd);
-      assert.ok(Math.abs(fd - an) <= 2e-3 + 0.03 * Math.abs(an), `${name}[${i}]: analytic ${an} vs finite difference ${fd}`);
+      assert.ok(
+        Math.abs(fd - an) <= 2e-3 + 0.03 * Math.abs(an),
+        `${name}[${i}]: analytic ${an} vs finite difference ${fd}`,
+      );
       checked++;
     }
   }
@@ -84,7 +98,10 @@ test('LoRA gradients (A and B of every projection) match finite differences', as
   const b = batch(11);
   m.freezeBase(w);
   const { loss, grads } = await m.loraLossAndGrad(ad, b);
-  assert.ok(Math.abs(loss - jsLoss(mergeAdapter(TINY, w, ad), b)) < 1e-4, 'LoRA loss equals the merged forward');
+  assert.ok(
+    Math.abs(loss - jsLoss(mergeAdapter(TINY, w, ad), b)) < 1e-4,
+    'LoRA loss equals the merged forward',
+  );
   const eps = 1e-2;
   for (const [name, pair] of ad.pairs) {
     const g = grads.get(name);
@@ -128,7 +145,12 @@ test('KV-cache decoding equals the full forward; batch step equals single steps'
   f.step(s1, ids.subarray(0, 3));
   const one = f.step(s1, [5]);
   for (let j = 0; j < V; j++) assert.ok(Math.abs((both[j] as number) - (one[j] as number)) < 1e-5);
-  assert.throws(() => f.step(f.newCache(), randomIds(TINY.contextLength + 1, 1)), { code: 'CONTEXT_OVERFLOW' });
+  const plain = new Forward(TINY, w, { wasm: false }).step(f.newCache(), ids, false);
+  for (let j = 0; j < full.length; j++)
+    assert.ok(Math.abs((full[j] as number) - (plain[j] as number)) < 1e-4, 'wasm kernel = JS loops');
+  assert.throws(() => f.step(f.newCache(), randomIds(TINY.contextLength + 1, 1)), {
+    code: 'CONTEXT_OVERFLOW',
+  });
   assert.throws(() => f.step(f.newCache(), [TINY.vocabSize]), { code: 'BAD_TOKEN' });
 });
 
@@ -140,7 +162,10 @@ test('merge then unmerge restores the base weights', () => {
   const merged = mergeAdapter(TINY, w, ad);
   const name = 'model.layers.1.self_attn.q_proj.weight';
   assert.notDeepEqual(merged.get(name), w.get(name));
-  assert.deepEqual(merged.get('model.layers.1.self_attn.k_proj.weight'), w.get('model.layers.1.self_attn.k_proj.weight'));
+  assert.deepEqual(
+    merged.get('model.layers.1.self_attn.k_proj.weight'),
+    w.get('model.layers.1.self_attn.k_proj.weight'),
+  );
   const back = mergeAdapter(TINY, merged, ad, -1);
   for (const [k, v] of w) {
     const u = back.get(k) as Float32Array;

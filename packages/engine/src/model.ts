@@ -2,10 +2,10 @@
 import type { ModelConfig } from './config.js';
 import { EngineError } from './errors.js';
 import { Forward } from './forward.js';
-import { type TokenizerRef, loadAdapterDir, loadModelDir } from './io.js';
-import { type Adapter, type Weights, mergeAdapter } from './params.js';
+import { loadAdapterDir, loadModelDir, type TokenizerRef } from './io.js';
+import { type Adapter, mergeAdapter, type Weights } from './params.js';
 import { Rng } from './rng.js';
-import { type SamplingOptions, checkSampling, sampleToken } from './sample.js';
+import { checkSampling, type SamplingOptions, sampleToken } from './sample.js';
 import type { TokenizerLike } from './tokenizer-types.js';
 
 export class Model {
@@ -16,7 +16,13 @@ export class Model {
   readonly meta: Record<string, unknown>;
   #forward: Forward | null = null;
 
-  constructor(config: ModelConfig, weights: Weights, tokenizerHash: string, adapter: Adapter | null = null, meta: Record<string, unknown> = {}) {
+  constructor(
+    config: ModelConfig,
+    weights: Weights,
+    tokenizerHash: string,
+    adapter: Adapter | null = null,
+    meta: Record<string, unknown> = {},
+  ) {
     this.config = config;
     this.weights = weights;
     this.tokenizerHash = tokenizerHash;
@@ -26,7 +32,13 @@ export class Model {
 
   /** The model with `adapter` merged into its weights (the base stays unchanged). */
   withAdapter(adapter: Adapter): Model {
-    return new Model(this.config, mergeAdapter(this.config, this.weights, adapter), this.tokenizerHash, adapter, this.meta);
+    return new Model(
+      this.config,
+      mergeAdapter(this.config, this.weights, adapter),
+      this.tokenizerHash,
+      adapter,
+      this.meta,
+    );
   }
 
   get forward(): Forward {
@@ -49,7 +61,10 @@ export function loadAdapter(dir: string, base: Model): Adapter {
   const { adapter, meta } = loadAdapterDir(dir, base.config);
   const th = meta.tokenizerHash;
   if (typeof th === 'string' && th !== base.tokenizerHash) {
-    throw new EngineError('TOKENIZER_MISMATCH', `adapter in ${dir} was trained with tokenizer ${th}, the base model uses ${base.tokenizerHash}`);
+    throw new EngineError(
+      'TOKENIZER_MISMATCH',
+      `adapter in ${dir} was trained with tokenizer ${th}, the base model uses ${base.tokenizerHash}`,
+    );
   }
   return adapter;
 }
@@ -82,13 +97,19 @@ export async function* generate(
   checkSampling(opts);
   const tok = opts.tokenizer;
   if (tok && tok.hash !== model.tokenizerHash) {
-    throw new EngineError('TOKENIZER_MISMATCH', `model was trained with tokenizer ${model.tokenizerHash}, got ${tok.hash}`);
+    throw new EngineError(
+      'TOKENIZER_MISMATCH',
+      `model was trained with tokenizer ${model.tokenizerHash}, got ${tok.hash}`,
+    );
   }
   const ids = promptIds(prompt, tok);
   if (ids.length === 0) throw new EngineError('EMPTY_INPUT', 'the prompt is empty');
   const ctx = model.config.contextLength;
   if (ids.length >= ctx) {
-    throw new EngineError('CONTEXT_OVERFLOW', `prompt of ${ids.length} tokens does not fit the context of ${ctx} tokens (at least one token must be generated)`);
+    throw new EngineError(
+      'CONTEXT_OVERFLOW',
+      `prompt of ${ids.length} tokens does not fit the context of ${ctx} tokens (at least one token must be generated)`,
+    );
   }
   const maxTokens = Math.min(opts.maxTokens ?? 128, ctx - ids.length);
   const stop = new Set(opts.stop ?? (tok ? [tok.special.eos] : []));
@@ -140,7 +161,9 @@ export function generateBatch(model: Model, prompts: number[][], opts: GenerateO
   const V = model.config.vocabSize;
   for (let s = 0; s < maxTokens; s++) {
     const next = logits.map((l) => sampleToken(l, opts, rng));
-    next.forEach((id, i) => (outs[i] as number[]).push(id));
+    next.forEach((id, i) => {
+      (outs[i] as number[]).push(id);
+    });
     if (s + 1 === maxTokens) break;
     if (caches.some((c) => c.length + 1 > model.config.contextLength)) break;
     const all = f.stepBatch(caches, next);

@@ -1,4 +1,11 @@
-import { type ModelConfig, PROJECTIONS, type Projection, paramShapes, projModule, projShape } from './config.js';
+import {
+  type ModelConfig,
+  PROJECTIONS,
+  type Projection,
+  paramShapes,
+  projModule,
+  projShape,
+} from './config.js';
 import { EngineError } from './errors.js';
 import { Rng } from './rng.js';
 
@@ -30,7 +37,10 @@ export function initWeights(c: ModelConfig, seed: number): Weights {
     const t = new Float32Array(n);
     if (shape.length === 1) t.fill(1);
     else {
-      const std = name.endsWith('o_proj.weight') || name.endsWith('down_proj.weight') ? 0.02 / Math.sqrt(2 * c.nLayers) : 0.02;
+      const std =
+        name.endsWith('o_proj.weight') || name.endsWith('down_proj.weight')
+          ? 0.02 / Math.sqrt(2 * c.nLayers)
+          : 0.02;
       for (let i = 0; i < n; i++) t[i] = rng.normal() * std;
     }
     w.set(name, t);
@@ -40,10 +50,13 @@ export function initWeights(c: ModelConfig, seed: number): Weights {
 
 /** LoRA init as in PEFT: A ~ kaiming-uniform-like small random, B = 0 (the adapter starts as identity). */
 export function initAdapter(c: ModelConfig, lc: LoraConfig, seed: number): Adapter {
-  if (!Number.isInteger(lc.r) || lc.r <= 0) throw new EngineError('BAD_CONFIG', `LoRA rank must be a positive integer, got ${lc.r}`);
-  if (lc.targets.length === 0) throw new EngineError('BAD_CONFIG', 'LoRA needs at least one target projection');
+  if (!Number.isInteger(lc.r) || lc.r <= 0)
+    throw new EngineError('BAD_CONFIG', `LoRA rank must be a positive integer, got ${lc.r}`);
+  if (lc.targets.length === 0)
+    throw new EngineError('BAD_CONFIG', 'LoRA needs at least one target projection');
   for (const t of lc.targets) {
-    if (!PROJECTIONS.includes(t)) throw new EngineError('BAD_CONFIG', `unknown LoRA target ${t}; use ${PROJECTIONS.join(', ')}`);
+    if (!PROJECTIONS.includes(t))
+      throw new EngineError('BAD_CONFIG', `unknown LoRA target ${t}; use ${PROJECTIONS.join(', ')}`);
   }
   const rng = new Rng(seed);
   const pairs = new Map<string, LoraPair>();
@@ -70,7 +83,10 @@ export function checkWeights(c: ModelConfig, w: Weights): void {
     const n = shape.reduce((a, b) => a * b, 1);
     if (!t) throw new EngineError('BAD_CHECKPOINT', `checkpoint is missing tensor ${name}`);
     if (t.length !== n) {
-      throw new EngineError('BAD_CHECKPOINT', `tensor ${name} has ${t.length} values, the config needs ${n} (${shape.join('x')})`);
+      throw new EngineError(
+        'BAD_CHECKPOINT',
+        `tensor ${name} has ${t.length} values, the config needs ${n} (${shape.join('x')})`,
+      );
     }
   }
 }
@@ -82,10 +98,12 @@ export function mergeAdapter(c: ModelConfig, w: Weights, ad: Adapter, sign: 1 | 
   const r = ad.config.r;
   for (const [name, { a, b }] of ad.pairs) {
     const t = out.get(name);
-    if (!t) throw new EngineError('BAD_ADAPTER', `adapter targets ${name}, which the base model does not have`);
+    if (!t)
+      throw new EngineError('BAD_ADAPTER', `adapter targets ${name}, which the base model does not have`);
     const inn = a.length / r;
     const o = b.length / r;
-    if (t.length !== o * inn) throw new EngineError('BAD_ADAPTER', `adapter tensor for ${name} does not match the base shape`);
+    if (t.length !== o * inn)
+      throw new EngineError('BAD_ADAPTER', `adapter tensor for ${name} does not match the base shape`);
     for (let i = 0; i < o; i++) {
       for (let k = 0; k < r; k++) {
         const bik = (b[i * r + k] as number) * scale;

@@ -1,7 +1,12 @@
 // Deterministic BM25 over Datanet rows (used to build the demo adapter's training contexts and for
 // its evaluation; DESIGN §5 Retrieval). Ties are broken by row index.
 export function words(text: string): string[] {
-  return text.toLowerCase().normalize('NFC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  return (
+    text
+      .toLowerCase()
+      .normalize('NFC')
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  );
 }
 
 export class Bm25 {
@@ -35,7 +40,9 @@ export class Bm25 {
         if (!tf) continue;
         const df = this.#df.get(w) ?? 0;
         const idf = Math.log(1 + (N - df + 0.5) / (df + 0.5));
-        s += (idf * tf * (this.k1 + 1)) / (tf + this.k1 * (1 - this.b + (this.b * (this.#len[i] as number)) / this.#avg));
+        s +=
+          (idf * tf * (this.k1 + 1)) /
+          (tf + this.k1 * (1 - this.b + (this.b * (this.#len[i] as number)) / this.#avg));
       }
       if (s > 0) scored.push([s, i]);
     });

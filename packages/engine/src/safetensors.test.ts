@@ -20,7 +20,10 @@ test('safetensors round-trips tensors and metadata', () => {
 });
 
 test('safetensors reads F16 and BF16', () => {
-  const header = JSON.stringify({ h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] }, b: { dtype: 'BF16', shape: [1], data_offsets: [4, 6] } });
+  const header = JSON.stringify({
+    h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] },
+    b: { dtype: 'BF16', shape: [1], data_offsets: [4, 6] },
+  });
   const hb = new TextEncoder().encode(header);
   const bytes = new Uint8Array(8 + hb.length + 6);
   const dv = new DataView(bytes.buffer);
@@ -44,10 +47,15 @@ test('corrupted safetensors headers give clear errors', () => {
   const badJson = good.slice();
   badJson[8] = 0x5b; // '[' … breaks the JSON object
   badJson[9] = 0x7b;
-  assert.throws(() => readSafetensors(badJson), { ...code, message: /not valid UTF-8 JSON|not a JSON object/ });
+  assert.throws(() => readSafetensors(badJson), {
+    ...code,
+    message: /not valid UTF-8 JSON|not a JSON object/,
+  });
   const truncated = good.subarray(0, good.length - 4);
   assert.throws(() => readSafetensors(truncated), { ...code, message: /data_offsets/ });
-  const wrongDtype = new TextEncoder().encode(JSON.stringify({ x: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }));
+  const wrongDtype = new TextEncoder().encode(
+    JSON.stringify({ x: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }),
+  );
   const f = new Uint8Array(8 + wrongDtype.length + 8);
   new DataView(f.buffer).setBigUint64(0, BigInt(wrongDtype.length), true);
   f.set(wrongDtype, 8);

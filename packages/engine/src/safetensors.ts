@@ -12,7 +12,10 @@ function bad(msg: string): EngineError {
   return new EngineError('BAD_SAFETENSORS', `safetensors: ${msg}`);
 }
 
-export function writeSafetensors(tensors: Map<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function writeSafetensors(
+  tensors: Map<string, Tensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const names = [...tensors.keys()].sort();
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
@@ -20,7 +23,8 @@ export function writeSafetensors(tensors: Map<string, Tensor>, metadata: Record<
   for (const name of names) {
     const t = tensors.get(name) as Tensor;
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw bad(`tensor ${name}: shape ${t.shape.join('x')} needs ${n} values, got ${t.data.length}`);
+    if (n !== t.data.length)
+      throw bad(`tensor ${name}: shape ${t.shape.join('x')} needs ${n} values, got ${t.data.length}`);
     header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + n * 4] };
     offset += n * 4;
   }
@@ -56,7 +60,9 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlen = dv.getBigUint64(0, true);
   if (hlen > BigInt(Math.min(MAX_HEADER, bytes.length - 8))) {
-    throw bad(`header length ${hlen} exceeds the file (${bytes.length} bytes); the file is corrupted or not safetensors`);
+    throw bad(
+      `header length ${hlen} exceeds the file (${bytes.length} bytes); the file is corrupted or not safetensors`,
+    );
   }
   const hl = Number(hlen);
   let header: unknown;
@@ -65,7 +71,8 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   } catch (e) {
     throw bad(`header is not valid UTF-8 JSON (${(e as Error).message}); the file is corrupted`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('header is not a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw bad('header is not a JSON object');
   const dataStart = 8 + hl;
   const dataLen = bytes.length - dataStart;
   const tensors = new Map<string, Tensor>();
@@ -80,7 +87,8 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     const inf = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (!inf || typeof inf !== 'object') throw bad(`entry ${name} is not an object`);
     const { dtype, shape, data_offsets: off } = inf;
-    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`tensor ${name}: bad shape`);
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+      throw bad(`tensor ${name}: bad shape`);
     if (!Array.isArray(off) || off.length !== 2 || !off.every((d) => Number.isInteger(d) && d >= 0)) {
       throw bad(`tensor ${name}: bad data_offsets`);
     }
@@ -89,14 +97,21 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     if (width === 0) throw bad(`tensor ${name}: dtype ${String(dtype)} is not supported (F32, F16, BF16)`);
     const n = (shape as number[]).reduce((a, c) => a * c, 1);
     if (e < b || e > dataLen || e - b !== n * width) {
-      throw bad(`tensor ${name}: data_offsets [${b}, ${e}] do not fit its shape or the file (${dataLen} data bytes)`);
+      throw bad(
+        `tensor ${name}: data_offsets [${b}, ${e}] do not fit its shape or the file (${dataLen} data bytes)`,
+      );
     }
     spans.push([b, e, name]);
     const data = new Float32Array(n);
     const base = dataStart + b;
     if (dtype === 'F32') for (let i = 0; i < n; i++) data[i] = dv.getFloat32(base + i * 4, true);
-    else if (dtype === 'F16') for (let i = 0; i < n; i++) data[i] = f16ToF32(dv.getUint16(base + i * 2, true));
-    else for (let i = 0; i < n; i++) data[i] = new Float32Array(new Uint32Array([dv.getUint16(base + i * 2, true) << 16]).buffer)[0] as number;
+    else if (dtype === 'F16')
+      for (let i = 0; i < n; i++) data[i] = f16ToF32(dv.getUint16(base + i * 2, true));
+    else
+      for (let i = 0; i < n; i++)
+        data[i] = new Float32Array(
+          new Uint32Array([dv.getUint16(base + i * 2, true) << 16]).buffer,
+        )[0] as number;
     tensors.set(name, { shape: shape as number[], data });
   }
   spans.sort((x, y) => x[0] - y[0]);

@@ -13,9 +13,11 @@ export type SamplingOptions = {
 
 export function checkSampling(o: SamplingOptions): void {
   const t = o.temperature ?? 0;
-  if (!(t >= 0) || !Number.isFinite(t)) throw new EngineError('BAD_ARGS', `temperature must be ≥ 0, got ${t}`);
+  if (!(t >= 0) || !Number.isFinite(t))
+    throw new EngineError('BAD_ARGS', `temperature must be ≥ 0, got ${t}`);
   const k = o.topK ?? 0;
-  if (!Number.isInteger(k) || k < 0) throw new EngineError('BAD_ARGS', `topK must be a non-negative integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 0)
+    throw new EngineError('BAD_ARGS', `topK must be a non-negative integer, got ${k}`);
   const p = o.topP ?? 1;
   if (!(p > 0 && p <= 1)) throw new EngineError('BAD_ARGS', `topP must be in (0, 1], got ${p}`);
 }

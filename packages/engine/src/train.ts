@@ -8,9 +8,9 @@ import { type Dataset, type Example, makeBatch } from './dataset.js';
 import { EngineError } from './errors.js';
 import { writeAtomic } from './io.js';
 import type { JaxModel } from './jax-model.js';
-import { type Adapter, type LoraConfig, type Weights, initAdapter } from './params.js';
+import { type Adapter, initAdapter, type LoraConfig, type Weights } from './params.js';
 import { Rng } from './rng.js';
-import { type Tensor, readSafetensors, writeSafetensors } from './safetensors.js';
+import { readSafetensors, type Tensor, writeSafetensors } from './safetensors.js';
 
 export type TrainHyper = {
   steps: number;
@@ -68,7 +68,15 @@ export type ProgressEvent = {
   evalPpl?: number;
 };
 
-export type LogEntry = { step: number; loss: number; lr: number; gradNorm: number; tokens: number; evalLoss?: number; time: number };
+export type LogEntry = {
+  step: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokens: number;
+  evalLoss?: number;
+  time: number;
+};
 
 export function lrAt(h: TrainHyper, step: number): number {
   if (step < h.warmup) return (h.lr * (step + 1)) / h.warmup;
@@ -125,9 +133,13 @@ export class Trainer {
   #model: JaxModel;
 
   constructor(model: JaxModel, init: TrainerInit, data: Dataset, h: TrainHyper) {
-    if (data.train.length === 0) throw new EngineError('EMPTY_DATASET', 'the training set is empty: give at least one row');
+    if (data.train.length === 0)
+      throw new EngineError('EMPTY_DATASET', 'the training set is empty: give at least one row');
     if (h.seqLen - 1 > init.config.contextLength) {
-      throw new EngineError('BAD_CONFIG', `seqLen ${h.seqLen} (inputs + 1 target shift) exceeds the model context length ${init.config.contextLength}`);
+      throw new EngineError(
+        'BAD_CONFIG',
+        `seqLen ${h.seqLen} (inputs + 1 target shift) exceeds the model context length ${init.config.contextLength}`,
+      );
     }
     this.h = h;
     this.mode = init.mode;
@@ -150,8 +162,20 @@ export class Trainer {
     }
   }
 
-  static newLora(model: JaxModel, config: ModelConfig, base: Weights, lc: LoraConfig, data: Dataset, h: TrainHyper): Trainer {
-    return new Trainer(model, { mode: 'lora', config, base, adapter: initAdapter(config, lc, h.seed + 17) }, data, h);
+  static newLora(
+    model: JaxModel,
+    config: ModelConfig,
+    base: Weights,
+    lc: LoraConfig,
+    data: Dataset,
+    h: TrainHyper,
+  ): Trainer {
+    return new Trainer(
+      model,
+      { mode: 'lora', config, base, adapter: initAdapter(config, lc, h.seed + 17) },
+      data,
+      h,
+    );
   }
 
   #decays(name: string): boolean {
@@ -169,7 +193,11 @@ export class Trainer {
       return { loss: r.loss, grads: r.grads, tokens };
     }
     const r = await this.#model.loraLossAndGrad(this.adapter as Adapter, b, scale);
-    return { loss: r.loss, grads: adapterToParams({ config: (this.adapter as Adapter).config, pairs: r.grads }), tokens };
+    return {
+      loss: r.loss,
+      grads: adapterToParams({ config: (this.adapter as Adapter).config, pairs: r.grads }),
+      tokens,
+    };
   }
 
   /** One optimizer step (with `accum` micro-batches). */
@@ -180,7 +208,9 @@ export class Trainer {
     let loss = 0;
     let tokens = 0;
     for (let m = 0; m < h.accum; m++) {
-      const xs = batchIndices(this.data.train.length, h, this.step, m).map((i) => this.data.train[i] as Example);
+      const xs = batchIndices(this.data.train.length, h, this.step, m).map(
+        (i) => this.data.train[i] as Example,
+      );
       const r = await this.#grads(xs, 1 / h.accum);
       loss += r.loss / h.accum;
       tokens += r.tokens;
@@ -211,11 +241,18 @@ export class Trainer {
         m[i] = mi;
         v[i] = vi;
         const pi = p[i] as number;
-        p[i] = pi - lr * ((mi / bc1) / (Math.sqrt(vi / bc2) + h.eps) + wd * pi);
+        p[i] = pi - lr * (mi / bc1 / (Math.sqrt(vi / bc2) + h.eps) + wd * pi);
       }
     }
     this.step++;
-    const entry: LogEntry = { step: this.step, loss, lr, gradNorm, tokens, time: (performance.now() - t0) / 1000 };
+    const entry: LogEntry = {
+      step: this.step,
+      loss,
+      lr,
+      gradNorm,
+      tokens,
+      time: (performance.now() - t0) / 1000,
+    };
     this.log.push(entry);
     return entry;
   }
@@ -224,10 +261,22 @@ export class Trainer {
   async evaluate(examples?: Example[]): Promise<{ loss: number; ppl: number; tokens: number }> {
     const xs = examples ?? this.data.heldOut.slice(0, this.h.evalExamples);
     if (xs.length === 0) throw new EngineError('EMPTY_DATASET', 'no held-out examples to evaluate on');
-    return evaluateLoss(this.#model, this.mode === 'full' ? this.#params : null, this.adapter, xs, this.h.seqLen, this.h.batchSize, this.h.padId);
+    return evaluateLoss(
+      this.#model,
+      this.mode === 'full' ? this.#params : null,
+      this.adapter,
+      xs,
+      this.h.seqLen,
+      this.h.batchSize,
+      this.h.padId,
+    );
   }
 
-  async run(untilStep: number, onEvent?: (e: ProgressEvent) => void, shouldStop?: () => boolean): Promise<void> {
+  async run(
+    untilStep: number,
+    onEvent?: (e: ProgressEvent) => void,
+    shouldStop?: () => boolean,
+  ): Promise<void> {
     const start = performance.now();
     let tok = 0;
     let ran = 0;
@@ -248,7 +297,11 @@ export class Trainer {
         tokensPerSec: tps,
         etaSec: (stepsLeft * el) / ran,
       };
-      if (this.h.evalEvery > 0 && (this.step % this.h.evalEvery === 0 || this.step === this.h.steps) && this.data.heldOut.length > 0) {
+      if (
+        this.h.evalEvery > 0 &&
+        (this.step % this.h.evalEvery === 0 || this.step === this.h.steps) &&
+        this.data.heldOut.length > 0
+      ) {
         const r = await this.evaluate();
         e.evalLoss = r.loss;
         ev.evalLoss = r.loss;
@@ -262,13 +315,20 @@ export class Trainer {
   /** Save trainer state: trainable params, AdamW moments, step and log (atomic files). */
   saveCheckpoint(dir: string): void {
     mkdirSync(dir, { recursive: true });
-    const toT = (p: Params): Map<string, Tensor> => new Map([...p].map(([k, v]) => [k, { shape: [v.length], data: v }]));
+    const toT = (p: Params): Map<string, Tensor> =>
+      new Map([...p].map(([k, v]) => [k, { shape: [v.length], data: v }]));
     writeAtomic(join(dir, 'params.safetensors'), writeSafetensors(toT(this.#params)));
     const opt = new Map<string, Tensor>();
     for (const [k, v] of this.#m) opt.set(`m:${k}`, { shape: [v.length], data: v });
     for (const [k, v] of this.#v) opt.set(`v:${k}`, { shape: [v.length], data: v });
     writeAtomic(join(dir, 'optimizer.safetensors'), writeSafetensors(opt));
-    const state = { step: this.step, mode: this.mode, hyper: this.h, log: this.log, lora: this.adapter?.config ?? null };
+    const state = {
+      step: this.step,
+      mode: this.mode,
+      hyper: this.h,
+      log: this.log,
+      lora: this.adapter?.config ?? null,
+    };
     writeAtomic(join(dir, 'state.json'), `${JSON.stringify(state)}\n`);
   }
 
@@ -277,14 +337,19 @@ export class Trainer {
     const sp = join(dir, 'state.json');
     if (!existsSync(sp)) return false;
     const state = JSON.parse(readFileSync(sp, 'utf8')) as { step: number; mode: string; log: LogEntry[] };
-    if (state.mode !== this.mode) throw new EngineError('BAD_CHECKPOINT', `checkpoint in ${dir} is for ${state.mode} training, not ${this.mode}`);
+    if (state.mode !== this.mode)
+      throw new EngineError(
+        'BAD_CHECKPOINT',
+        `checkpoint in ${dir} is for ${state.mode} training, not ${this.mode}`,
+      );
     const params = readSafetensors(readFileSync(join(dir, 'params.safetensors'))).tensors;
     const opt = readSafetensors(readFileSync(join(dir, 'optimizer.safetensors'))).tensors;
     for (const [k, p] of this.#params) {
       const t = params.get(k);
       const m = opt.get(`m:${k}`);
       const v = opt.get(`v:${k}`);
-      if (!t || !m || !v || t.data.length !== p.length) throw new EngineError('BAD_CHECKPOINT', `checkpoint in ${dir} does not match tensor ${k}`);
+      if (!t || !m || !v || t.data.length !== p.length)
+        throw new EngineError('BAD_CHECKPOINT', `checkpoint in ${dir} does not match tensor ${k}`);
       p.set(t.data);
       (this.#m.get(k) as Float32Array).set(m.data);
       (this.#v.get(k) as Float32Array).set(v.data);

@@ -5,8 +5,8 @@ import { loadDataset } from './dataset.js';
 import { EngineError } from './errors.js';
 import { buildInfluenceStore, saveInfluence } from './influence.js';
 import { loadModelDir, saveAdapter, saveModel } from './io.js';
-import { type TrainJob, type WorkerMessage, readJob } from './job.js';
 import { JaxModel } from './jax-model.js';
+import { readJob, type TrainJob, type WorkerMessage } from './job.js';
 import { initWeights } from './params.js';
 import { Trainer } from './train.js';
 
@@ -27,7 +27,12 @@ async function main(job: TrainJob): Promise<WorkerMessage> {
   if (job.kind === 'base') {
     if (!job.config) throw new EngineError('BAD_CONFIG', 'base job needs a model config');
     const model = await JaxModel.create(job.config);
-    trainer = new Trainer(model, { mode: 'full', config: job.config, weights: initWeights(job.config, job.initSeed) }, data, job.hyper);
+    trainer = new Trainer(
+      model,
+      { mode: 'full', config: job.config, weights: initWeights(job.config, job.initSeed) },
+      data,
+      job.hyper,
+    );
   } else {
     if (!job.baseDir || !job.lora) throw new EngineError('BAD_CONFIG', 'lora job needs baseDir and lora');
     const base = loadModelDir(job.baseDir, { tokenizer: { hash: job.tokenizerHash } });
@@ -45,10 +50,19 @@ async function main(job: TrainJob): Promise<WorkerMessage> {
     return { type: 'paused', step: trainer.step };
   }
   const ev = data.heldOut.length > 0 ? await trainer.evaluate(data.heldOut) : null;
-  const meta = { ...(job.meta ?? {}), steps: trainer.step, heldOutLoss: ev?.loss ?? null, heldOutPpl: ev?.ppl ?? null };
-  if (job.kind === 'base') saveModel(job.outDir, trainer.config, trainer.weights as never, job.tokenizerHash, meta);
+  const meta = {
+    ...(job.meta ?? {}),
+    steps: trainer.step,
+    heldOutLoss: ev?.loss ?? null,
+    heldOutPpl: ev?.ppl ?? null,
+  };
+  if (job.kind === 'base')
+    saveModel(job.outDir, trainer.config, trainer.weights as never, job.tokenizerHash, meta);
   else {
-    saveAdapter(job.outDir, trainer.config, trainer.adapter as never, { ...meta, tokenizerHash: job.tokenizerHash });
+    saveAdapter(job.outDir, trainer.config, trainer.adapter as never, {
+      ...meta,
+      tokenizerHash: job.tokenizerHash,
+    });
     if (job.influence) {
       const inf = job.influence;
       const ex = loadDataset(inf.datasetPath).train;
