@@ -28,7 +28,50 @@ export {
 } from './module.js';
 export { type AuthKeeper, nonceKey } from './modules/auth/index.js';
 export { type BankKeeper, balanceKey, FEE_COLLECTOR, TREASURY } from './modules/bank/index.js';
+export {
+  DISTRIBUTION,
+  type DistributionKeeper,
+  REWARD_SCALE,
+  type Totals as DistributionTotals,
+  type ValidatorRewards,
+} from './modules/distribution/index.js';
+export {
+  GOV_LOCKED,
+  GOVERNANCE_OWN_KINDS,
+  type GovStakeKeeper,
+  MAX_PROPOSAL_MESSAGES,
+  type Proposal,
+  type ProposalMessage,
+  type ProposalStatus,
+  quorumOf,
+  SUPPORT,
+  type UnlockEntry,
+} from './modules/gov/index.js';
+export { chainModules, createApp } from './modules/index.js';
 export { type ParamsKeeper, paramKey, type RegisteredParam } from './modules/params/index.js';
+export {
+  type HoldParameters,
+  SLASHED,
+  type SlashingKeeper,
+  type SlashRecord,
+  type SlashReturnHandler,
+  type SlashStatus,
+} from './modules/slashing/index.js';
+export {
+  type CreateValidatorParameters,
+  STAKING,
+  type StakingHooks,
+  type StakingKeeper,
+  type UnbondingEntry,
+  type Validator,
+} from './modules/staking/index.js';
+export {
+  DEVNET_CONSENSUS_KEY,
+  type StakingDevnetGenesisOptions,
+  stakingDevnetGenesisModules,
+  stakingDevnetParams,
+} from './modules/staking-devnet.js';
+export type { TreasuryKeeper, TreasuryStatus } from './modules/treasury/index.js';
 export type { RouterKeeper } from './router.js';
 export { MemoryState, Overlay } from './state/overlay.js';
 export type { IterateOptions, StateReader, StateWrites } from './state/types.js';
@@ -43,4 +86,4 @@ export {
   TX_ENVELOPE_FIELDS,
   type TxMessage,
 } from './tx.js';
-export { createApp, chainModules } from './modules/index.js';
+export { devnetParams } from './modules/devnet.js';

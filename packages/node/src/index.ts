@@ -1,4 +1,4 @@
-export { Follower, type FollowerOptions, rpcCall } from './follower.js';
+export { Follower, type FollowerOptions, followerMethods, rpcCall } from './follower.js';
 export { genesisFromJson, genesisToJson } from './genesis-file.js';
 export { Mempool, type MempoolOptions } from './mempool.js';
 export { loadNativeSecp256k1, nativeRecoverAddress } from './native-secp.js';
@@ -7,4 +7,10 @@ export { BlockProducer } from './producer.js';
 export { decodeBlock, encodeBlock, RECORD, type StoredBlock } from './records.js';
 export { RPC, RpcError, toRpcError } from './rpc-errors.js';
 export { type RpcMethod, rpcMethods } from './rpc-methods.js';
-export { type RpcServer, type RpcServerOptions, startRpcServer } from './rpc-server.js';
+export {
+  createRpcHandler,
+  type RpcHandler,
+  type RpcServer,
+  type RpcServerOptions,
+  startRpcServer,
+} from './rpc-server.js';

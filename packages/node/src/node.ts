@@ -105,7 +105,9 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
       let genesis: GenesisConfig;
       if (storedGenesis) {
         genesis = genesisFromJson(fromUtf8(storedGenesis));
-        if (opts.genesis && genesisToJson(opts.genesis) !== genesisToJson(genesis)) {
+        // compare normalised forms: a genesis without params/modules equals its stored round trip
+        const given = opts.genesis && genesisToJson(genesisFromJson(genesisToJson(opts.genesis)));
+        if (given !== undefined && given !== genesisToJson(genesis)) {
           throw new BaseError('GENESIS_MISMATCH', 'the data directory holds a chain with another genesis', {
             metaMessages: ['Use another --data-dir, or delete this one to start a fresh chain.'],
           });

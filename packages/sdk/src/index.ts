@@ -10,4 +10,5 @@ export {
   type Sent,
 } from './client.js';
 export { RpcRequestError } from './errors.js';
+export { LightClient, type VerifiedValue } from './light-client.js';
 export { externalSigner, privateKeySigner, type Signer, type SignTypedDataParameters } from './signer.js';

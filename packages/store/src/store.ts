@@ -520,7 +520,7 @@ export class StateStore {
       const v = values[i];
       if (v === undefined) {
         this.#checkHeight(h);
-        throw new StoreError('CORRUPT_STORE', `tree node missing at height ${h}`);
+        throw new StoreError('CORRUPT_STORE', `tree node ${keys[i]!.toString('hex')} missing at height ${h}`);
       }
       const ks = keys[i]!.toString('latin1');
       loaded.set(ks, v);

@@ -193,6 +193,9 @@ export class MissingNodes {
   constructor(readonly keys: Map<string, Buffer>) {}
 }
 
+/** Result of a subtree whose nodes are not all loaded yet in this pass (nothing is decided on it). */
+const INCOMPLETE: ChildRef = { hash: Buffer.alloc(0), version: -1, leaf: false };
+
 type Spec = { item: TreeItem; bytes?: undefined } | { item?: undefined; bytes: Buffer; keyHash: Buffer };
 
 /**
@@ -246,7 +249,7 @@ export class TreeUpdate {
     }
     if (ref.leaf) {
       const bytes = this.load(ref.version, pathSource, depth);
-      if (bytes === undefined) return ref;
+      if (bytes === undefined) return INCOMPLETE;
       const leafKeyHash = bytes.subarray(1, 33);
       const existingValueHash = bytes.subarray(33, 65);
       const existing: Spec = { bytes, keyHash: leafKeyHash };
@@ -281,9 +284,10 @@ export class TreeUpdate {
       return this.build(depth, pathSource, specs, 0, specs.length);
     }
     const node = this.load(ref.version, pathSource, depth);
-    if (node === undefined) return ref;
+    if (node === undefined) return INCOMPLETE;
     const children = internalChildren(node);
     let changed = false;
+    let incomplete = false;
     let i = lo;
     while (i < hi) {
       const n = nibbleAt(items[i]!.keyHash, depth);
@@ -291,12 +295,14 @@ export class TreeUpdate {
       while (j < hi && nibbleAt(items[j]!.keyHash, depth) === n) j++;
       const old = children[n];
       const next = this.update(old, depth + 1, i, j);
-      if (next !== old) {
+      if (next === INCOMPLETE) incomplete = true;
+      else if (next !== old) {
         children[n] = next;
         changed = true;
       }
       i = j;
     }
+    if (incomplete) return INCOMPLETE;
     if (!changed) return ref;
     this.markStale(ref.version, pathSource, depth);
     let count = 0;
@@ -337,7 +343,7 @@ export class TreeUpdate {
       this.newNodes.delete(ks);
     } else {
       bytes = this.load(ref.version, from, fromDepth);
-      if (bytes === undefined) return ref;
+      if (bytes === undefined) return INCOMPLETE;
       this.markStale(ref.version, from, fromDepth);
     }
     this.newNodes.set(nodeKey(this.version, to, toDepth).toString('latin1'), bytes);
