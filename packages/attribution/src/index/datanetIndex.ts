@@ -81,6 +81,8 @@ export class DatanetIndex {
   private readonly tree = new VersionTree();
   /** tokensBefore[v] = tokens in versions < v+1 (prefix sums; tokensBefore[0] = 0). */
   private readonly tokensUpTo: number[] = [0];
+  /** maxIdUpTo[v] = largest token id in versions ≤ v (−1 when none). */
+  private readonly maxIdUpTo: number[] = [-1];
   private readonly countCache = new Map<number, Uint32Array>();
   private readonly rowTrees = new Map<number, VersionTree>();
   private readonly tokenize: ((text: string) => ArrayLike<number>) | undefined;
@@ -257,6 +259,9 @@ export class DatanetIndex {
     );
     this.versions.push(v);
     this.tokensUpTo.push(this.tokensUpTo.at(-1)! + v.tokens.length);
+    let max = this.maxIdUpTo.at(-1)!;
+    for (const t of v.tokens) if (t > max) max = t;
+    this.maxIdUpTo.push(max);
   }
 
   /**
