@@ -587,6 +587,12 @@ export class DatanetIndex {
     return this.versionOfRow(rowIndex);
   }
 
+  /** Approval height of a version. */
+  approvalHeight(version: number): bigint {
+    this.checkVersion(version);
+    return this.versions[version - 1]!.approvalHeight;
+  }
+
   /** Contributor, version and approval height of a row. */
   rowInfo(rowIndex: number): { contributor: Hex; version: number; approvalHeight: bigint } {
     const v = this.rowVersion(rowIndex);
