@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import { bytesToHex, normalizeAddress, normalizeBytes32 } from '../rules/bytes.js';
 import { encodeEvidence } from '../rules/evidence.js';
 import { attributeSpans, RowsCorpus, type SpanParams, type TokenRow } from '../rules/spans.js';
-import { computeWeights } from '../rules/weights.js';
 import { verifyEvidence } from '../rules/verify.js';
+import { computeWeights } from '../rules/weights.js';
 import { AttributionIndex, type Pin } from './attributionIndex.js';
 import { addr, dn, numberTokenizer, rng, tempDir } from './testkit.js';
 

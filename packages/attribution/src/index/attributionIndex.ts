@@ -7,6 +7,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEvidence } from '../rules/buildEvidence.js';
 import { bytesToHex, compareHex, type Hex, normalizeBytes32 } from '../rules/bytes.js';
+import {
+  type ChallengeClaim,
+  type ChallengeContext,
+  type CitedRow,
+  checkChallenge,
+} from '../rules/challenge.js';
 import { AttributionError } from '../rules/errors.js';
 import {
   decodeEvidence,
@@ -16,12 +22,6 @@ import {
   evidenceHash,
   evidenceProblems,
 } from '../rules/evidence.js';
-import {
-  type ChallengeClaim,
-  type ChallengeContext,
-  type CitedRow,
-  checkChallenge,
-} from '../rules/challenge.js';
 import { equalRowProofs, type RowProof } from '../rules/rowProof.js';
 import {
   attributeSpans,
