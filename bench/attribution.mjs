@@ -2,7 +2,7 @@
 // Attribution index benchmark (JSON): build throughput, bytes per indexed token, trace latency p50/p99
 // for 256-token outputs over 1M and 10M tokens (`--large`: 100M too), against a baseline measured in the
 // same run: a typed-array open-addressing hash of 8-grams. Synthetic corpus from a seeded trigram model
-// of the shipped text (data/). Run: `npm run build && node bench/attribution.mjs [--large]`.
+// of the shipped text (data/). Run: `npm run build && node bench/attribution.mjs [--large | --quick | --sizes=N,M]`.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,14 @@ import { loadDefaultTokenizer } from '../packages/tokenizer/dist/index.js';
 import { drawCorpus, loadTrainingIds, RandomModel, rng, TrigramModel } from './attribution-corpus.mjs';
 
 const large = process.argv.includes('--large');
-const sizes = process.argv.includes('--quick')
+const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));
+const sizes = sizesArg
+  ? sizesArg.slice(8).split(',').map(Number)
+  : process.argv.includes('--quick')
+    ? [1_000_000]
+    : large
+      ? [1_000_000, 10_000_000, 100_000_000]
+      : [1_000_000, 10_000_000];
   ? [1_000_000]
   : large
     ? [1_000_000, 10_000_000, 100_000_000]
