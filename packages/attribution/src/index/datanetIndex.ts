@@ -389,6 +389,9 @@ export class DatanetIndex {
    * first. Answers never change (tests hold it to that). PERF: O(tokens merged) per merge.
    */
   compact(options: { maxSegments?: number } = {}): void {
+    if (this.background !== null) {
+      throw new AttributionError('INDEX_STATE', 'a background compaction is running: await compactInBackground() first');
+    }
     const max = Math.max(1, options.maxSegments ?? 1);
     while (this.segments.length > max) {
       let best = 0;
