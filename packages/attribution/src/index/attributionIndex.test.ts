@@ -483,3 +483,35 @@ test('findChallenge: null for honest evidence; a proven claim (a), (c), (d), (e)
   const found = index.findChallenge({ evidence: e, rowBytes });
   assert.equal(found?.claim.condition, 'e', found?.reason);
 });
+
+test('gradient signal: recorded in the evidence, mixed with g = gradientSharePpm, verified as given', (t) => {
+  const index = AttributionIndex.open({ dir: tempDir(t), tokenizer: numberTokenizer, durable: false });
+  const d = index.datanet(dn(1));
+  const row = Array.from({ length: 20 }, (_, i) => 10 + i);
+  d.addVersion({ contributor: addr(1), approvalHeight: 1n, rows: [row.join(' ')] });
+  d.addVersion({ contributor: addr(2), approvalHeight: 2n, rows: ['7 8 9'] });
+  const gradient = {
+    method: 'logra-int8-v1',
+    inputs: new Uint8Array([1, 2, 3]),
+    weights: [
+      [normalizeAddress(addr(2)), 600_000],
+      [normalizeAddress(addr(1)), 400_000],
+    ] as [`0x${string}`, number][],
+  };
+  const res = index.trace({
+    output: row.slice(0, 12),
+    pins: [{ datanet: dn(1), version: 2 }],
+    params: PARAMS,
+    modelVersion: dn(1),
+    gradient,
+    gradientSharePpm: 250_000,
+  });
+  // span ppm: addr1 1e6 → 750,000 + 100,000; gradient addr2 600,000 → 150,000
+  assert.deepEqual(res.weights, [
+    [normalizeAddress(addr(1)), 850_000],
+    [normalizeAddress(addr(2)), 150_000],
+  ]);
+  assert.deepEqual(res.evidence.gradient, gradient);
+  assert.deepEqual(index.verify(res.evidenceBytes, { gradientSharePpm: 250_000 }).differences, []);
+  assert.equal(index.verify(res.evidenceBytes, { gradientSharePpm: 0 }).ok, false);
+});

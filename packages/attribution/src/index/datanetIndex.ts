@@ -390,7 +390,10 @@ export class DatanetIndex {
    */
   compact(options: { maxSegments?: number } = {}): void {
     if (this.background !== null) {
-      throw new AttributionError('INDEX_STATE', 'a background compaction is running: await compactInBackground() first');
+      throw new AttributionError(
+        'INDEX_STATE',
+        'a background compaction is running: await compactInBackground() first',
+      );
     }
     const max = Math.max(1, options.maxSegments ?? 1);
     while (this.segments.length > max) {
