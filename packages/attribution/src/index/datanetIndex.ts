@@ -262,6 +262,8 @@ export class DatanetIndex {
     let max = this.maxIdUpTo.at(-1)!;
     for (const t of v.tokens) if (t > max) max = t;
     this.maxIdUpTo.push(max);
+    // keep the newest version's count table current (O(tokens added)) so the first trace pinning it is fast
+    if (max < 1 << 20 && (v.version === 1 || this.countCache.has(v.version - 1))) this.countsAt(v.version);
   }
 
   /**
