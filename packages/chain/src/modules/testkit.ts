@@ -93,6 +93,11 @@ export class TestChain {
     return this.app.prepareTx(this.app.registry.encodeTx(signed));
   }
 
+  /** Drops the locally tracked nonces (after building a transaction that will not be sent). */
+  forgetNonces(): void {
+    this.nonces.clear();
+  }
+
   /** Applies a block of `txs` (`dt` seconds after the last) and commits it. */
   async block(txs: PreparedTx[] = [], dt = 1n): Promise<BlockResult> {
     const info = this.nextBlock(dt);
