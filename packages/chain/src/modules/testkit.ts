@@ -1,5 +1,5 @@
-import { type Address, type Hex, OPEN, privateKeyToAddress, toHexRaw } from '@openledger/core';
 import assert from 'node:assert/strict';
+import { type Address, type Hex, OPEN, privateKeyToAddress, toHexRaw } from '@openledger/core';
 import type { App, BlockResult, PreparedTx } from '../app.js';
 import type { TxReceipt } from '../block.js';
 import { type BlockInfo, Ctx } from '../context.js';
