@@ -365,7 +365,9 @@ export class App {
   /** Read-only queries, `<module>.<name>` (RPC ol_query). */
   async query(q: QueryContext, path: string, args: Record<string, unknown>): Promise<unknown> {
     const [moduleName, name] = path.split('.');
-    const fn = this.modules.find((m) => m.name === moduleName)?.queries?.[name ?? ''];
+    const queries = this.modules.find((m) => m.name === moduleName)?.queries;
+    // own properties only: 'bank.__proto__' or 'bank.constructor' are not queries
+    const fn = queries && name !== undefined && Object.hasOwn(queries, name) ? queries[name] : undefined;
     if (!fn) {
       const known = this.modules.flatMap((m) => Object.keys(m.queries ?? {}).map((n) => `${m.name}.${n}`));
       throw new ChainError('UNKNOWN_QUERY', `unknown query "${path}"`, {

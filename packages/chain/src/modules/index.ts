@@ -1,7 +1,11 @@
 import { App, type AppOptions } from '../app.js';
 import type { Module } from '../module.js';
+import { datanetsModule } from './datanets/index.js';
 import { distributionModule } from './distribution/index.js';
+import { feedbackModule } from './feedback/index.js';
 import { govModule } from './gov/index.js';
+import { modelsModule } from './models/index.js';
+import { settlementModule } from './settlement/index.js';
 import { slashingModule } from './slashing/index.js';
 import { stakingModule } from './staking/index.js';
 import { treasuryModule } from './treasury/index.js';
@@ -18,6 +22,10 @@ export function chainModules(app: App): Module[] {
     stakingModule(app),
     distributionModule(app),
     govModule(app),
+    datanetsModule(app),
+    modelsModule(app),
+    settlementModule(app),
+    feedbackModule(app),
   ];
 }
 

@@ -1,0 +1,16 @@
+export { Follower, type FollowerOptions, followerMethods, rpcCall } from './follower.js';
+export { genesisFromJson, genesisToJson } from './genesis-file.js';
+export { Mempool, type MempoolOptions } from './mempool.js';
+export { loadNativeSecp256k1, nativeRecoverAddress } from './native-secp.js';
+export { type BlockCommitted, type MempoolCheck, Node, type NodeOptions } from './node.js';
+export { BlockProducer } from './producer.js';
+export { decodeBlock, encodeBlock, RECORD, type StoredBlock } from './records.js';
+export { RPC, RpcError, toRpcError } from './rpc-errors.js';
+export { type RpcMethod, rpcMethods } from './rpc-methods.js';
+export {
+  createRpcHandler,
+  type RpcHandler,
+  type RpcServer,
+  type RpcServerOptions,
+  startRpcServer,
+} from './rpc-server.js';

@@ -1,0 +1,390 @@
+/**
+ * The 16-ary sparse Merkle tree over sha256(key): node encoding, node keys and the batch update.
+ * Hashing rules are those of `verify.ts` (same bytes, native sha256 here for speed).
+ *
+ * Node encodings (the hashed part is a prefix of the stored bytes, so a node hashes in one call):
+ *   leaf     = 0x00 ‖ keyHash(32) ‖ valueHash(32) ‖ keyLen(u32) ‖ key ‖ value        hash = sha256(bytes[0..65))
+ *   internal = 0x01 ‖ bitmap(u16) ‖ hash(32)×c ‖ leafmap(u16) ‖ version(u32)×c       hash = sha256(bytes[0..3+32c))
+ * where c = popcount(bitmap), children in nibble order; leafmap marks children that are leaves and
+ * version is the height at which the child node was written (its node key is (version, path)).
+ */
+import * as crypto from 'node:crypto';
+import { StoreError } from './errors.js';
+
+export const NODE_PREFIX = 0x02;
+
+const oneShot = (crypto as { hash?: (alg: string, data: Uint8Array, enc: 'buffer') => Buffer }).hash;
+
+/** Native sha256 (one-shot `crypto.hash` where available). */
+export const sha256n: (data: Uint8Array) => Buffer = oneShot
+  ? (data) => oneShot('sha256', data, 'buffer')
+  : (data) => crypto.createHash('sha256').update(data).digest();
+
+/** A pointer from a parent to a child node. */
+export interface ChildRef {
+  readonly hash: Buffer;
+  readonly version: number;
+  readonly leaf: boolean;
+}
+
+export const nibbleAt = (h: Uint8Array, depth: number): number => {
+  const b = h[depth >> 1]!;
+  return depth & 1 ? b & 15 : b >> 4;
+};
+
+const popcount16 = (x: number): number => {
+  let v = x - ((x >> 1) & 0x5555);
+  v = (v & 0x3333) + ((v >> 2) & 0x3333);
+  v = (v + (v >> 4)) & 0x0f0f;
+  return (v + (v >> 8)) & 0x1f;
+};
+
+/**
+ * Node key: 0x02 ‖ version(u32) ‖ depth(u8) ‖ first ceil(depth/2) bytes of the path (last nibble
+ * masked when depth is odd). `pathSource` is any 32-byte key hash whose first `depth` nibbles are the path.
+ */
+export function nodeKey(version: number, pathSource: Uint8Array, depth: number): Buffer {
+  const len = (depth + 1) >> 1;
+  const k = Buffer.allocUnsafe(6 + len);
+  k[0] = NODE_PREFIX;
+  k.writeUInt32BE(version, 1);
+  k[5] = depth;
+  for (let i = 0; i < len; i++) k[6 + i] = pathSource[i]!;
+  if (depth & 1) k[5 + len] = k[5 + len]! & 0xf0;
+  return k;
+}
+
+/** A 32-byte path source equal to `pathSource` on its first `depth` nibbles followed by `nib`. */
+export function childPath(pathSource: Uint8Array, depth: number, nib: number): Buffer {
+  const p = Buffer.alloc(32);
+  for (let i = 0; i < depth >> 1; i++) p[i] = pathSource[i]!;
+  if (depth & 1) p[depth >> 1] = (pathSource[depth >> 1]! & 0xf0) | nib;
+  else p[depth >> 1] = nib << 4;
+  return p;
+}
+
+export function encodeLeaf(
+  keyHash: Uint8Array,
+  valueHash: Uint8Array,
+  key: Uint8Array,
+  value: Uint8Array,
+): Buffer {
+  const b = Buffer.allocUnsafe(69 + key.length + value.length);
+  b[0] = 0;
+  b.set(keyHash, 1);
+  b.set(valueHash, 33);
+  b.writeUInt32BE(key.length, 65);
+  b.set(key, 69);
+  b.set(value, 69 + key.length);
+  return b;
+}
+
+export interface DecodedLeaf {
+  keyHash: Buffer;
+  valueHash: Buffer;
+  key: Buffer;
+  value: Buffer;
+}
+
+export function decodeLeaf(b: Buffer): DecodedLeaf {
+  if (b[0] !== 0 || b.length < 69)
+    throw new StoreError('CORRUPT_STORE', 'tree node is not a leaf as expected');
+  const keyLen = b.readUInt32BE(65);
+  return {
+    keyHash: b.subarray(1, 33),
+    valueHash: b.subarray(33, 65),
+    key: b.subarray(69, 69 + keyLen),
+    value: b.subarray(69 + keyLen),
+  };
+}
+
+export const leafHashOf = (b: Buffer): Buffer => sha256n(b.subarray(0, 65));
+
+/** Encodes an internal node from its 16 child slots; returns bytes and hash. */
+export function encodeInternal(children: readonly (ChildRef | undefined)[]): { bytes: Buffer; hash: Buffer } {
+  let bitmap = 0;
+  let leafmap = 0;
+  let c = 0;
+  for (let i = 0; i < 16; i++) {
+    const ch = children[i];
+    if (ch) {
+      bitmap |= 1 << i;
+      if (ch.leaf) leafmap |= 1 << i;
+      c++;
+    }
+  }
+  const b = Buffer.allocUnsafe(5 + 36 * c);
+  b[0] = 1;
+  b.writeUInt16BE(bitmap, 1);
+  const vOff = 5 + 32 * c;
+  b.writeUInt16BE(leafmap, 3 + 32 * c);
+  let j = 0;
+  for (let i = 0; i < 16; i++) {
+    const ch = children[i];
+    if (!ch) continue;
+    b.set(ch.hash, 3 + 32 * j);
+    b.writeUInt32BE(ch.version, vOff + 4 * j);
+    j++;
+  }
+  return { bytes: b, hash: sha256n(b.subarray(0, 3 + 32 * c)) };
+}
+
+export function internalBitmap(b: Buffer): number {
+  if (b[0] !== 1) throw new StoreError('CORRUPT_STORE', 'tree node is not an internal node as expected');
+  return b.readUInt16BE(1);
+}
+
+/** The child at nibble `n`, or undefined. */
+export function internalChild(b: Buffer, n: number): ChildRef | undefined {
+  const bitmap = internalBitmap(b);
+  if (!(bitmap & (1 << n))) return undefined;
+  const c = popcount16(bitmap);
+  const j = popcount16(bitmap & ((1 << n) - 1));
+  const leafmap = b.readUInt16BE(3 + 32 * c);
+  return {
+    hash: b.subarray(3 + 32 * j, 35 + 32 * j),
+    version: b.readUInt32BE(5 + 32 * c + 4 * j),
+    leaf: (leafmap & (1 << n)) !== 0,
+  };
+}
+
+/** All 16 child slots. */
+export function internalChildren(b: Buffer): (ChildRef | undefined)[] {
+  const bitmap = internalBitmap(b);
+  const c = popcount16(bitmap);
+  const leafmap = b.readUInt16BE(3 + 32 * c);
+  const out: (ChildRef | undefined)[] = new Array(16).fill(undefined);
+  let j = 0;
+  for (let i = 0; i < 16; i++) {
+    if (!(bitmap & (1 << i))) continue;
+    out[i] = {
+      hash: b.subarray(3 + 32 * j, 35 + 32 * j),
+      version: b.readUInt32BE(5 + 32 * c + 4 * j),
+      leaf: (leafmap & (1 << i)) !== 0,
+    };
+    j++;
+  }
+  return out;
+}
+
+/** Hashes of the present children except nibble `n`, in nibble order (for proofs). */
+export function internalSiblings(b: Buffer, n: number): { bitmap: number; siblings: Buffer[] } {
+  const bitmap = internalBitmap(b);
+  const siblings: Buffer[] = [];
+  let j = 0;
+  for (let i = 0; i < 16; i++) {
+    if (!(bitmap & (1 << i))) continue;
+    if (i !== n) siblings.push(b.subarray(3 + 32 * j, 35 + 32 * j));
+    j++;
+  }
+  return { bitmap, siblings };
+}
+
+/** One state write of a block, with its key hash. `value` null deletes. */
+export interface TreeItem {
+  readonly keyHash: Buffer;
+  readonly key: Buffer;
+  readonly value: Buffer | null;
+  readonly valueHash: Buffer | null;
+}
+
+/** Thrown inside a compute pass when nodes must be loaded first. */
+export class MissingNodes {
+  constructor(readonly keys: Map<string, Buffer>) {}
+}
+
+/** Result of a subtree whose nodes are not all loaded yet in this pass (nothing is decided on it). */
+const INCOMPLETE: ChildRef = { hash: Buffer.alloc(0), version: -1, leaf: false };
+
+type Spec = { item: TreeItem; bytes?: undefined } | { item?: undefined; bytes: Buffer; keyHash: Buffer };
+
+/**
+ * Computes the tree after applying `items` (sorted by keyHash, unique) to the tree whose root is
+ * `root`, writing new nodes with `version`. Pure and synchronous: nodes come from `lookup`; when some
+ * are not available the pass records them and `run()` throws MissingNodes, so the caller loads them
+ * and runs again.
+ *
+ * PERF: visits only the paths of the written keys: O(keys written × depth) node visits and hashes.
+ */
+export class TreeUpdate {
+  readonly newNodes = new Map<string, Buffer>();
+  readonly stale: Buffer[] = [];
+  private missing = new Map<string, Buffer>();
+
+  constructor(
+    private readonly items: readonly TreeItem[],
+    private readonly version: number,
+    private readonly lookup: (key: Buffer, keyStr: string) => Buffer | undefined,
+  ) {}
+
+  run(root: ChildRef | undefined): ChildRef | undefined {
+    this.newNodes.clear();
+    this.stale.length = 0;
+    this.missing = new Map();
+    const result = this.update(root, 0, 0, this.items.length);
+    if (this.missing.size > 0) throw new MissingNodes(this.missing);
+    return result;
+  }
+
+  private load(version: number, pathSource: Uint8Array, depth: number): Buffer | undefined {
+    const key = nodeKey(version, pathSource, depth);
+    const ks = key.toString('latin1');
+    const got = this.lookup(key, ks);
+    if (got === undefined) this.missing.set(ks, key);
+    return got;
+  }
+
+  private markStale(version: number, pathSource: Uint8Array, depth: number): void {
+    this.stale.push(nodeKey(version, pathSource, depth));
+  }
+
+  private update(ref: ChildRef | undefined, depth: number, lo: number, hi: number): ChildRef | undefined {
+    if (lo >= hi) return ref;
+    const items = this.items;
+    const pathSource = items[lo]!.keyHash;
+    if (ref === undefined) {
+      const specs: Spec[] = [];
+      for (let i = lo; i < hi; i++) if (items[i]!.value !== null) specs.push({ item: items[i]! });
+      return this.build(depth, pathSource, specs, 0, specs.length);
+    }
+    if (ref.leaf) {
+      const bytes = this.load(ref.version, pathSource, depth);
+      if (bytes === undefined) return INCOMPLETE;
+      const leafKeyHash = bytes.subarray(1, 33);
+      const existingValueHash = bytes.subarray(33, 65);
+      const existing: Spec = { bytes, keyHash: leafKeyHash };
+      const specs: Spec[] = [];
+      let placed = false;
+      let unchanged = true;
+      for (let i = lo; i < hi; i++) {
+        const it = items[i]!;
+        if (!placed) {
+          const cmp = Buffer.compare(leafKeyHash, it.keyHash);
+          if (cmp < 0) {
+            specs.push(existing);
+            placed = true;
+          } else if (cmp === 0) {
+            placed = true;
+            if (it.value !== null && it.valueHash!.equals(existingValueHash)) specs.push(existing);
+            else {
+              unchanged = false;
+              if (it.value !== null) specs.push({ item: it });
+            }
+            continue;
+          }
+        }
+        if (it.value !== null) {
+          specs.push({ item: it });
+          unchanged = false;
+        }
+      }
+      if (!placed) specs.push(existing);
+      if (unchanged) return ref;
+      this.markStale(ref.version, pathSource, depth);
+      return this.build(depth, pathSource, specs, 0, specs.length);
+    }
+    const node = this.load(ref.version, pathSource, depth);
+    if (node === undefined) return INCOMPLETE;
+    const children = internalChildren(node);
+    let changed = false;
+    let incomplete = false;
+    let i = lo;
+    while (i < hi) {
+      const n = nibbleAt(items[i]!.keyHash, depth);
+      let j = i + 1;
+      while (j < hi && nibbleAt(items[j]!.keyHash, depth) === n) j++;
+      const old = children[n];
+      const next = this.update(old, depth + 1, i, j);
+      if (next === INCOMPLETE) incomplete = true;
+      else if (next !== old) {
+        children[n] = next;
+        changed = true;
+      }
+      i = j;
+    }
+    if (incomplete) return INCOMPLETE;
+    if (!changed) return ref;
+    this.markStale(ref.version, pathSource, depth);
+    let count = 0;
+    let only = -1;
+    for (let n = 0; n < 16; n++) {
+      if (children[n]) {
+        count++;
+        only = n;
+      }
+    }
+    if (count === 0) return undefined;
+    if (count === 1 && depth > 0 && children[only]!.leaf) {
+      return this.relocateLeaf(
+        children[only]!,
+        childPath(pathSource, depth, only),
+        depth + 1,
+        pathSource,
+        depth,
+      );
+    }
+    return this.writeInternal(children, pathSource, depth);
+  }
+
+  /** Moves a leaf from (from, fromDepth) up to (to, toDepth) when its siblings are gone. */
+  private relocateLeaf(
+    ref: ChildRef,
+    from: Uint8Array,
+    fromDepth: number,
+    to: Uint8Array,
+    toDepth: number,
+  ): ChildRef {
+    let bytes: Buffer | undefined;
+    if (ref.version === this.version) {
+      const ks = nodeKey(this.version, from, fromDepth).toString('latin1');
+      bytes = this.newNodes.get(ks);
+      if (bytes === undefined)
+        throw new StoreError('CORRUPT_STORE', 'relocated leaf missing from this block');
+      this.newNodes.delete(ks);
+    } else {
+      bytes = this.load(ref.version, from, fromDepth);
+      if (bytes === undefined) return INCOMPLETE;
+      this.markStale(ref.version, from, fromDepth);
+    }
+    this.newNodes.set(nodeKey(this.version, to, toDepth).toString('latin1'), bytes);
+    return { hash: ref.hash, version: this.version, leaf: true };
+  }
+
+  private writeInternal(children: (ChildRef | undefined)[], pathSource: Uint8Array, depth: number): ChildRef {
+    const { bytes, hash } = encodeInternal(children);
+    this.newNodes.set(nodeKey(this.version, pathSource, depth).toString('latin1'), bytes);
+    return { hash, version: this.version, leaf: false };
+  }
+
+  /** Builds the canonical subtree at (pathSource, depth) holding specs[lo..hi). The root stays internal. */
+  private build(
+    depth: number,
+    pathSource: Uint8Array,
+    specs: Spec[],
+    lo: number,
+    hi: number,
+  ): ChildRef | undefined {
+    if (lo >= hi) return undefined;
+    if (hi - lo === 1 && depth > 0) {
+      const s = specs[lo]!;
+      let bytes: Buffer;
+      if (s.bytes) bytes = s.bytes;
+      else bytes = encodeLeaf(s.item.keyHash, s.item.valueHash!, s.item.key, s.item.value!);
+      this.newNodes.set(nodeKey(this.version, pathSource, depth).toString('latin1'), bytes);
+      return { hash: leafHashOf(bytes), version: this.version, leaf: true };
+    }
+    const children: (ChildRef | undefined)[] = new Array(16).fill(undefined);
+    let i = lo;
+    while (i < hi) {
+      const kh = specKeyHash(specs[i]!);
+      const n = nibbleAt(kh, depth);
+      let j = i + 1;
+      while (j < hi && nibbleAt(specKeyHash(specs[j]!), depth) === n) j++;
+      children[n] = this.build(depth + 1, kh, specs, i, j);
+      i = j;
+    }
+    return this.writeInternal(children, pathSource, depth);
+  }
+}
+
+const specKeyHash = (s: Spec): Buffer => (s.bytes ? s.keyHash : s.item.keyHash);
