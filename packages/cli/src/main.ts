@@ -3,8 +3,10 @@ import { RpcRequestError } from '@openledger/sdk';
 import { helpText, parseArgs } from './args.js';
 import { type Command, type Io, makeOutput, processIo } from './command.js';
 import { balanceCommand, blockCommand, sendCommand, txCommand } from './commands/chain.js';
+import { govCommand } from './commands/gov.js';
 import { keysCommand } from './commands/keys.js';
 import { devnetCommand, nodeCommand } from './commands/node.js';
+import { stakeCommand } from './commands/stake.js';
 
 /** Every top-level command. New command groups add one line here. */
 export const COMMANDS: Command[] = [
@@ -15,6 +17,8 @@ export const COMMANDS: Command[] = [
   sendCommand,
   txCommand,
   blockCommand,
+  stakeCommand,
+  govCommand,
 ];
 
 function rootHelp(commands: Command[]): string {
