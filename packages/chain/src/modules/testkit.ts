@@ -123,6 +123,7 @@ export class TestChain {
     if (time > this.time) await this.block([], time - this.time);
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: tests read query answers field by field
   query(path: string, args: Record<string, unknown> = {}): Promise<any> {
     return this.app.query({ state: this.state, height: this.height }, path, args);
   }

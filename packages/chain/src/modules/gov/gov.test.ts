@@ -6,7 +6,7 @@ import { TREASURY } from '../bank/keeper.js';
 import { SLASHED } from '../slashing/keeper.js';
 import { TEST_ADDRESSES, TestChain } from '../testkit.js';
 
-const [alice, bob, carol, dave, erin] = TEST_ADDRESSES as [Address, Address, Address, Address, Address];
+const [, bob, carol, dave, erin] = TEST_ADDRESSES as [Address, Address, Address, Address, Address];
 const GOV_PARAMS = {
   'gov.votingDelay': 5n,
   'gov.votingPeriod': 60n,
