@@ -3,6 +3,7 @@ import { RpcRequestError } from '@openledger/sdk';
 import { helpText, parseArgs } from './args.js';
 import { type Command, type Io, makeOutput, processIo } from './command.js';
 import { balanceCommand, blockCommand, sendCommand, txCommand } from './commands/chain.js';
+import { engineCommand } from './commands/engine.js';
 import { keysCommand } from './commands/keys.js';
 import { devnetCommand, nodeCommand } from './commands/node.js';
 
@@ -15,6 +16,7 @@ export const COMMANDS: Command[] = [
   sendCommand,
   txCommand,
   blockCommand,
+  engineCommand,
 ];
 
 function rootHelp(commands: Command[]): string {
@@ -55,6 +57,7 @@ export async function run(
     command = found;
     path = `${path} ${name}`;
     rest = rest.slice(1);
+    if (found.raw) return found.raw(rest);
     if (!found.subcommands) break;
     list = found.subcommands;
   }
