@@ -171,33 +171,32 @@ function decodeJournal(b: Buffer): { stale: Buffer[]; keys: Buffer[] } {
   return { stale, keys };
 }
 
-/** LRU of internal tree nodes by node key (nodes are immutable, so entries never go stale). */
+/**
+ * Cache of internal tree nodes by node key (nodes are immutable, so entries never go stale). Two
+ * generations approximate LRU cheaply: hits in the old generation move to the new one, and when the
+ * new one reaches half the budget the old one is dropped.
+ */
 class NodeCache {
-  private readonly map = new Map<string, Buffer>();
-  private bytes = 0;
+  private young = new Map<string, Buffer>();
+  private old = new Map<string, Buffer>();
+  private youngBytes = 0;
   constructor(private readonly maxBytes: number) {}
   get(ks: string): Buffer | undefined {
-    const v = this.map.get(ks);
-    if (v !== undefined) {
-      this.map.delete(ks);
-      this.map.set(ks, v);
-    }
-    return v;
+    const v = this.young.get(ks);
+    if (v !== undefined) return v;
+    const o = this.old.get(ks);
+    if (o !== undefined) this.set(ks, o);
+    return o;
   }
   set(ks: string, v: Buffer): void {
-    if (this.map.has(ks)) return;
-    this.map.set(ks, v);
-    this.bytes += v.length + ks.length + 64;
-    while (this.bytes > this.maxBytes) {
-      const oldest = this.map.keys().next();
-      if (oldest.done) break;
-      const ov = this.map.get(oldest.value)!;
-      this.map.delete(oldest.value);
-      this.bytes -= ov.length + oldest.value.length + 64;
+    if (this.maxBytes === 0) return;
+    this.young.set(ks, v);
+    this.youngBytes += v.length + 2 * ks.length + 80;
+    if (this.youngBytes * 2 > this.maxBytes) {
+      this.old = this.young;
+      this.young = new Map();
+      this.youngBytes = 0;
     }
-  }
-  get size(): number {
-    return this.map.size;
   }
 }
 

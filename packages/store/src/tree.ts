@@ -129,6 +129,51 @@ export function encodeInternal(children: readonly (ChildRef | undefined)[]): { b
   return { bytes: b, hash: sha256n(b.subarray(0, 3 + 32 * c)) };
 }
 
+/**
+ * Encodes a node equal to `old` except for the children in `touchedMask` (taken from `touched`,
+ * undefined = removed); `bitmap` is the resulting set of children. Untouched children are copied as bytes.
+ */
+export function encodeInternalMerged(
+  old: Buffer,
+  touched: readonly (ChildRef | undefined)[],
+  touchedMask: number,
+  bitmap: number,
+): { bytes: Buffer; hash: Buffer } {
+  const oldBitmap = old.readUInt16BE(1);
+  const oldCount = popcount16(oldBitmap);
+  const oldLeafmap = old.readUInt16BE(3 + 32 * oldCount);
+  const oldVersions = 5 + 32 * oldCount;
+  const c = popcount16(bitmap);
+  const b = Buffer.allocUnsafe(5 + 36 * c);
+  b[0] = 1;
+  b.writeUInt16BE(bitmap, 1);
+  const vOff = 5 + 32 * c;
+  let leafmap = 0;
+  let j = 0;
+  let oj = 0;
+  for (let n = 0; n < 16; n++) {
+    const bit = 1 << n;
+    const inOld = (oldBitmap & bit) !== 0;
+    if (touchedMask & bit) {
+      const ch = touched[n];
+      if (ch) {
+        b.set(ch.hash, 3 + 32 * j);
+        b.writeUInt32BE(ch.version, vOff + 4 * j);
+        if (ch.leaf) leafmap |= bit;
+        j++;
+      }
+    } else if (inOld) {
+      old.copy(b, 3 + 32 * j, 3 + 32 * oj, 35 + 32 * oj);
+      old.copy(b, vOff + 4 * j, oldVersions + 4 * oj, oldVersions + 4 * oj + 4);
+      if (oldLeafmap & bit) leafmap |= bit;
+      j++;
+    }
+    if (inOld) oj++;
+  }
+  b.writeUInt16BE(leafmap, 3 + 32 * c);
+  return { bytes: b, hash: sha256n(b.subarray(0, 3 + 32 * c)) };
+}
+
 export function internalBitmap(b: Buffer): number {
   if (b[0] !== 1) throw new StoreError('CORRUPT_STORE', 'tree node is not an internal node as expected');
   return b.readUInt16BE(1);
@@ -285,45 +330,38 @@ export class TreeUpdate {
     }
     const node = this.load(ref.version, pathSource, depth);
     if (node === undefined) return INCOMPLETE;
-    const children = internalChildren(node);
-    let changed = false;
+    // only the touched children are decoded; the others are copied from the old node's bytes
+    const touched: (ChildRef | undefined)[] = new Array(16);
+    let touchedMask = 0;
     let incomplete = false;
     let i = lo;
     while (i < hi) {
       const n = nibbleAt(items[i]!.keyHash, depth);
       let j = i + 1;
       while (j < hi && nibbleAt(items[j]!.keyHash, depth) === n) j++;
-      const old = children[n];
+      const old = internalChild(node, n);
       const next = this.update(old, depth + 1, i, j);
       if (next === INCOMPLETE) incomplete = true;
       else if (next !== old) {
-        children[n] = next;
-        changed = true;
+        touched[n] = next;
+        touchedMask |= 1 << n;
       }
       i = j;
     }
     if (incomplete) return INCOMPLETE;
-    if (!changed) return ref;
+    if (touchedMask === 0) return ref;
     this.markStale(ref.version, pathSource, depth);
-    let count = 0;
-    let only = -1;
-    for (let n = 0; n < 16; n++) {
-      if (children[n]) {
-        count++;
-        only = n;
-      }
+    let bitmap = internalBitmap(node) & ~touchedMask;
+    for (let n = 0; n < 16; n++) if (touched[n]) bitmap |= 1 << n;
+    if (bitmap === 0) return undefined;
+    if (depth > 0 && (bitmap & (bitmap - 1)) === 0) {
+      const only = 31 - Math.clz32(bitmap);
+      const child = touched[only] ?? internalChild(node, only)!;
+      if (child.leaf) return this.relocateLeaf(child, childPath(pathSource, depth, only), depth + 1, pathSource, depth);
     }
-    if (count === 0) return undefined;
-    if (count === 1 && depth > 0 && children[only]!.leaf) {
-      return this.relocateLeaf(
-        children[only]!,
-        childPath(pathSource, depth, only),
-        depth + 1,
-        pathSource,
-        depth,
-      );
-    }
-    return this.writeInternal(children, pathSource, depth);
+    const { bytes, hash } = encodeInternalMerged(node, touched, touchedMask, bitmap);
+    this.newNodes.set(nodeKey(this.version, pathSource, depth).toString('latin1'), bytes);
+    return { hash, version: this.version, leaf: false };
   }
 
   /** Moves a leaf from (from, fromDepth) up to (to, toDepth) when its siblings are gone. */
