@@ -51,14 +51,16 @@ await base.open();
 let t = now();
 for (let b = 0; b < KEYS; b += LOAD_BLOCK) {
   const ops = [];
-  for (let i = b; i < Math.min(KEYS, b + LOAD_BLOCK); i++) ops.push({ type: 'put', key: keys[i], value: valueOf(i, 0) });
+  for (let i = b; i < Math.min(KEYS, b + LOAD_BLOCK); i++)
+    ops.push({ type: 'put', key: keys[i], value: valueOf(i, 0) });
   await base.batch(ops);
 }
 const baseLoadMs = now() - t;
 
 // ---- store load ----
 const dir = mkdtempSync(join(tmpdir(), 'olbench-store-'));
-const store = await StateStore.open(dir);
+const RETAIN = Number(process.env.RETAIN ?? 100);
+const store = await StateStore.open(dir, { retainHeights: RETAIN });
 t = now();
 let prepareMs = 0;
 for (let b = 0; b < KEYS; b += LOAD_BLOCK) {
@@ -81,7 +83,7 @@ out.load = {
 
 // ---- block commits of random updates on the loaded state ----
 let salt = 1;
-async function updateBlocks(size, count) {
+async function updateBlocks(size, count, readFirst = false) {
   const prep = [];
   const comm = [];
   const baseTimes = [];
@@ -90,6 +92,8 @@ async function updateBlocks(size, count) {
     const writes = new Map();
     salt++;
     for (const i of idx) writes.set(keyHex[i], valueOf(i, salt));
+    // like block execution: every written key was read first (not timed here; reads are measured below)
+    if (readFirst) await Promise.all(idx.map((i) => store.latest().get(keys[i])));
     let t0 = now();
     const p = await store.prepare(writes);
     prep.push(now() - t0);
@@ -113,6 +117,8 @@ async function updateBlocks(size, count) {
 }
 out.blocks1k = await updateBlocks(1_000, 10);
 out.blocks10k = await updateBlocks(10_000, 6);
+out.blocks10kReadFirst = await updateBlocks(10_000, 6, true);
+out.blocks20kReadFirst = await updateBlocks(20_000, 4, true);
 
 // ---- reads ----
 async function readRate(get, n, batch = 1000) {
@@ -125,15 +131,21 @@ async function readRate(get, n, batch = 1000) {
   return Math.round(n / ((now() - t0) / 1000));
 }
 const latest = store.latest();
+const readSeed = seed;
 const storeReads = await readRate((k) => latest.get(k), 100_000);
+seed = readSeed;
+const storeHotReads = await readRate((k) => latest.get(k), 100_000);
+seed = readSeed;
 const baseReads = await readRate((k) => base.get(k), 100_000);
 const pastHeight = store.height - 5;
 const past = store.at(pastHeight);
 const pastReads = await readRate((k) => past.get(k), 20_000);
 out.reads = {
   latestPerSec: storeReads,
+  latestHotPerSec: storeHotReads,
   baselinePerSec: baseReads,
   ratioStoreOverBaseline: round(storeReads / baseReads),
+  ratioHotOverBaseline: round(storeHotReads / baseReads),
   pastHeightPerSec: pastReads,
 };
 
@@ -150,7 +162,12 @@ let ok = 0;
 for (const [k, { value, proof, root }] of proofs) if (verifyProof(root, k, value, proof)) ok++;
 const verifyMs = now() - t;
 if (ok !== proofs.length) throw new Error(`only ${ok}/${proofs.length} proofs verified`);
-const proofBytes = proofs.reduce((s, [, { proof }]) => s + 32 * proof.levels.reduce((a, l) => a + l.siblings.length, 0) + 3 * proof.levels.length + 64, 0) / proofs.length;
+const proofBytes =
+  proofs.reduce(
+    (s, [, { proof }]) =>
+      s + 32 * proof.levels.reduce((a, l) => a + l.siblings.length, 0) + 3 * proof.levels.length + 64,
+    0,
+  ) / proofs.length;
 out.proofs = {
   generatedPerSec: Math.round(proofs.length / (proveMs / 1000)),
   verifiedPerSec: Math.round(proofs.length / (verifyMs / 1000)),
@@ -163,7 +180,10 @@ out.proofs = {
 // ---- disk ----
 await store.close();
 await base.close();
-for (const [d, open] of [[dir, true], [baseDir, true]]) {
+for (const [d, open] of [
+  [dir, true],
+  [baseDir, true],
+]) {
   if (!open) continue;
   const db = new ClassicLevel(d);
   await db.open();
@@ -173,7 +193,7 @@ for (const [d, open] of [[dir, true], [baseDir, true]]) {
 const storeBytes = dirBytes(dir);
 const baseBytes = dirBytes(baseDir);
 out.disk = {
-  note: `after ${out.blocks1k.blocks + out.blocks10k.blocks} update blocks, all heights retained (retainHeights 1000), compacted`,
+  note: `after ${store.height} heights with retainHeights ${RETAIN} (so the update blocks also prune), compacted`,
   storeBytesPerKey: Math.round(storeBytes / KEYS),
   baselineBytesPerKey: Math.round(baseBytes / KEYS),
   ratioStoreOverBaseline: round(storeBytes / baseBytes),
