@@ -23,7 +23,7 @@ const keyOf = (i) => {
   createHash('sha256').update(`acct${i}`).digest().copy(k, 1, 0, 20);
   return k;
 };
-const valueOf = (i, salt) => {
+const accountValue = (i, salt) => {
   const v = Buffer.alloc(40);
   v.writeUInt32BE(i, 28);
   v.writeUInt32BE(salt, 36);
@@ -52,7 +52,7 @@ let t = now();
 for (let b = 0; b < KEYS; b += LOAD_BLOCK) {
   const ops = [];
   for (let i = b; i < Math.min(KEYS, b + LOAD_BLOCK); i++)
-    ops.push({ type: 'put', key: keys[i], value: valueOf(i, 0) });
+    ops.push({ type: 'put', key: keys[i], value: accountValue(i, 0) });
   await base.batch(ops);
 }
 const baseLoadMs = now() - t;
@@ -65,7 +65,7 @@ t = now();
 let prepareMs = 0;
 for (let b = 0; b < KEYS; b += LOAD_BLOCK) {
   const writes = new Map();
-  for (let i = b; i < Math.min(KEYS, b + LOAD_BLOCK); i++) writes.set(keyHex[i], valueOf(i, 0));
+  for (let i = b; i < Math.min(KEYS, b + LOAD_BLOCK); i++) writes.set(keyHex[i], accountValue(i, 0));
   const t0 = now();
   const p = await store.prepare(writes);
   prepareMs += now() - t0;
@@ -91,7 +91,7 @@ async function updateBlocks(size, count, readFirst = false) {
     const idx = Array.from({ length: size }, () => rand(KEYS));
     const writes = new Map();
     salt++;
-    for (const i of idx) writes.set(keyHex[i], valueOf(i, salt));
+    for (const i of idx) writes.set(keyHex[i], accountValue(i, salt));
     // like block execution: every written key was read first (not timed here; reads are measured below)
     if (readFirst) await Promise.all(idx.map((i) => store.latest().get(keys[i])));
     let t0 = now();
@@ -101,7 +101,7 @@ async function updateBlocks(size, count, readFirst = false) {
     await p.commit();
     comm.push(now() - t0);
     t0 = now();
-    await base.batch(idx.map((i) => ({ type: 'put', key: keys[i], value: valueOf(i, salt) })));
+    await base.batch(idx.map((i) => ({ type: 'put', key: keys[i], value: accountValue(i, salt) })));
     baseTimes.push(now() - t0);
   }
   const total = prep.map((p, i) => p + comm[i]);
