@@ -7,14 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  countParams,
   DEFAULT_BASE_CONFIG,
   DEFAULT_HYPER,
   Forward,
-  Model,
-  countParams,
   generateBatch,
   initAdapter,
   initWeights,
+  Model,
   runJob,
   saveDataset,
 } from '../packages/engine/dist/index.js';
@@ -42,7 +42,15 @@ const randBatch = (B, T) => {
   for (let i = 0; i < steps; i++) await jm.lossAndGrad(w, b);
   const full = (steps * 8 * 256) / ((performance.now() - t) / 1000);
   jm.freezeBase(w);
-  const ad = initAdapter(cfg, { r: 8, alpha: 16, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] }, 2);
+  const ad = initAdapter(
+    cfg,
+    {
+      r: 8,
+      alpha: 16,
+      targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+    },
+    2,
+  );
   await jm.loraLossAndGrad(ad, b);
   t = performance.now();
   for (let i = 0; i < steps; i++) await jm.loraLossAndGrad(ad, b);
@@ -94,7 +102,9 @@ const randBatch = (B, T) => {
 {
   const dir = mkdtempSync(join(tmpdir(), 'engine-bench-'));
   const small = { ...cfg, dModel: 64, nLayers: 2, nHeads: 4, dFF: 128, contextLength: 128 };
-  const train = Array.from({ length: 64 }, () => ({ ids: Int32Array.from({ length: 129 }, () => rng.int(cfg.vocabSize)) }));
+  const train = Array.from({ length: 64 }, () => ({
+    ids: Int32Array.from({ length: 129 }, () => rng.int(cfg.vocabSize)),
+  }));
   saveDataset(join(dir, 'data.safetensors'), { train, heldOut: train.slice(0, 4) });
   const steps = quick ? 60 : 300;
   const restartEvery = quick ? 20 : 100;
@@ -129,7 +139,11 @@ const randBatch = (B, T) => {
   const segments = [];
   for (let s0 = 0; s0 < steps; s0 += restartEvery) {
     const seg = rss.filter(([s]) => s > s0 && s <= s0 + restartEvery);
-    segments.push({ steps: `${s0 + 1}-${s0 + restartEvery}`, maxRssMiB: Math.round(Math.max(...seg.map((p) => p[1]))), slopeMiBPerStep: +slope(seg.filter(([s]) => s > s0 + 5)).toFixed(3) });
+    segments.push({
+      steps: `${s0 + 1}-${s0 + restartEvery}`,
+      maxRssMiB: Math.round(Math.max(...seg.map((p) => p[1]))),
+      slopeMiBPerStep: +slope(seg.filter(([s]) => s > s0 + 5)).toFixed(3),
+    });
   }
   out.trainingWorkerMemory = {
     config: 'dModel 64, 2 layers, batch 8 x 128',

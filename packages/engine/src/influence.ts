@@ -251,3 +251,29 @@ export function loadInfluence(dir: string): InfluenceStore {
   }
   return { params: j.params, modules: j.modules, rows: j.rows, codes, scales };
 }
+
+/**
+ * Influence of the stored rows on one output: the projected gradient of the output tokens' loss
+ * (given the prompt) against every row, aggregated per contributor (positive part).
+ */
+export async function queryInfluence(
+  jm: JaxModel,
+  adapter: Adapter,
+  store: InfluenceStore,
+  promptIds: number[],
+  outputIds: number[],
+  opts: { normalize?: boolean; padId?: number } = {},
+): Promise<{ scores: Float64Array; contributors: { contributor: string; score: number; share: number }[] }> {
+  if (outputIds.length === 0)
+    throw new EngineError('EMPTY_INPUT', 'influence query: the output has no tokens');
+  const ids = Int32Array.from([...promptIds, ...outputIds]);
+  const mask = new Float32Array(ids.length);
+  mask.fill(1, promptIds.length);
+  const { grads } = await projectedGradients(jm, adapter, [{ ids, mask }], store.params, {
+    batchSize: 1,
+    maxSeq: jm.cfg.contextLength,
+    padId: opts.padId ?? 0,
+  });
+  const scores = influenceScores(store, grads[0] as Float32Array, opts.normalize ?? false);
+  return { scores, contributors: contributorInfluence(store, scores) };
+}
