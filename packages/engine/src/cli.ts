@@ -96,9 +96,13 @@ function jobBar(label: string): (e: JobEvent) => void {
 export async function engineCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   const cmd = a._[0];
-  if (!cmd || a.flags.has('help') || cmd === 'help') {
+  if (a.flags.has('help') || cmd === 'help') {
     process.stdout.write(HELP);
-    return cmd ? 0 : 1;
+    return 0;
+  }
+  if (!cmd) {
+    process.stderr.write(HELP);
+    return 1;
   }
   try {
     switch (cmd) {
