@@ -12,7 +12,9 @@ import { EngineError } from './errors.js';
 import { writeAtomic } from './io.js';
 import type { JaxModel, ModuleTraces } from './jax-model.js';
 import type { Adapter } from './params.js';
+import { matmulT } from './forward.js';
 import { Rng } from './rng.js';
+import { WasmMatmul } from './wasm-matmul.js';
 
 export type InfluenceParams = { kOut: number; dims: number; seed: number };
 export const DEFAULT_INFLUENCE: InfluenceParams = { kOut: 8, dims: 240, seed: 1234 };
@@ -60,11 +62,16 @@ class Projector {
   readonly outProj = new Map<string, Float32Array>();
   readonly final: Float32Array;
   readonly inDims: number;
+  readonly #wasm = WasmMatmul.create();
   constructor(
     readonly p: InfluenceParams,
     readonly modules: { name: string; out: number; r: number }[],
   ) {
-    for (const m of modules) this.outProj.set(m.name, outProjection(p.seed, m.name, p.kOut, m.out));
+    for (const m of modules) {
+      const P = outProjection(p.seed, m.name, p.kOut, m.out);
+      this.outProj.set(m.name, P);
+      this.#wasm?.add(P);
+    }
     this.inDims = modules.reduce((a, m) => a + p.kOut * m.r, 0);
     this.final = finalProjection(p.seed, p.dims, this.inDims);
   }
@@ -78,22 +85,17 @@ class Projector {
       let off = 0;
       for (const tr of traces) {
         const P = this.outProj.get(tr.name) as Float32Array;
-        const pd = new Float64Array(kOut);
+        // P·δₜ for every position of this example at once: [T, out] · Pᵀ → [T, kOut]
+        const delta = tr.delta.subarray(b * T * tr.out, (b + 1) * T * tr.out);
+        const pdAll = this.#wasm?.matmulT(delta, T, tr.out, P, kOut) ?? matmulT(delta, T, tr.out, P, kOut);
         for (let t = 0; t < T; t++) {
           const row = b * T + t;
-          const dOff = row * tr.out;
           let any = false;
-          for (let k = 0; k < kOut; k++) {
-            let s = 0;
-            const po = k * tr.out;
-            for (let j = 0; j < tr.out; j++) s += (P[po + j] as number) * (tr.delta[dOff + j] as number);
-            pd[k] = s;
-            if (s !== 0) any = true;
-          }
+          for (let k = 0; k < kOut; k++) if (pdAll[t * kOut + k] !== 0) any = true;
           if (!any) continue;
           const xo = row * tr.r;
           for (let k = 0; k < kOut; k++) {
-            const pk = pd[k] as number;
+            const pk = pdAll[t * kOut + k] as number;
             for (let j = 0; j < tr.r; j++)
               g[off + k * tr.r + j] = (g[off + k * tr.r + j] as number) + pk * (tr.xa[xo + j] as number);
           }
