@@ -7,12 +7,13 @@
 // space; a row's influence is the dot product; contributors get the sum of their positive scores.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ModelConfig } from './config.js';
 import { type Example, makeBatch } from './dataset.js';
 import { EngineError } from './errors.js';
-import { writeAtomic } from './io.js';
-import type { JaxModel, ModuleTraces } from './jax-model.js';
-import type { Adapter } from './params.js';
 import { matmulT } from './forward.js';
+import { writeAtomic } from './io.js';
+import { JaxModel, type ModuleTraces } from './jax-model.js';
+import type { Adapter, Weights } from './params.js';
 import { Rng } from './rng.js';
 import { WasmMatmul } from './wasm-matmul.js';
 
@@ -278,4 +279,37 @@ export async function queryInfluence(
   });
   const scores = influenceScores(store, grads[0] as Float32Array, opts.normalize ?? false);
   return { scores, contributors: contributorInfluence(store, scores) };
+}
+
+/** A loaded influence store with its model, ready for queries (what a server keeps per adapter). */
+export class InfluenceIndex {
+  private constructor(
+    readonly store: InfluenceStore,
+    readonly adapter: Adapter,
+    readonly jm: JaxModel,
+  ) {}
+
+  /** `base` is the base model (unmerged) and `adapter` the adapter the store was built with. */
+  static async load(
+    dir: string,
+    base: { config: ModelConfig; weights: Weights },
+    adapter: Adapter,
+  ): Promise<InfluenceIndex> {
+    const store = loadInfluence(dir);
+    const jm = await JaxModel.create(base.config);
+    jm.freezeBase(base.weights);
+    return new InfluenceIndex(store, adapter, jm);
+  }
+
+  query(
+    promptIds: number[],
+    outputIds: number[],
+    opts: { normalize?: boolean; padId?: number } = {},
+  ): ReturnType<typeof queryInfluence> {
+    return queryInfluence(this.jm, this.adapter, this.store, promptIds, outputIds, opts);
+  }
+
+  close(): void {
+    this.jm.releaseBase();
+  }
 }
