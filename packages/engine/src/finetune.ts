@@ -204,7 +204,7 @@ export async function finetune(o: FinetuneOptions): Promise<{ train: number; hel
     baseDir: o.baseDir,
     lora: o.lora ?? DEFAULT_LORA,
     initSeed: hyper.seed,
-    restartEvery: o.restartEvery ?? 200,
+    restartEvery: o.restartEvery ?? 65,
     meta: {
       ...(o.meta ?? {}),
       rows: o.rowsPath,
