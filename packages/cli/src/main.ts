@@ -4,8 +4,10 @@ import { helpText, parseArgs } from './args.js';
 import { type Command, type Io, makeOutput, processIo } from './command.js';
 import { balanceCommand, blockCommand, sendCommand, txCommand } from './commands/chain.js';
 import { engineCommand } from './commands/engine.js';
+import { govCommand } from './commands/gov.js';
 import { keysCommand } from './commands/keys.js';
 import { devnetCommand, nodeCommand } from './commands/node.js';
+import { stakeCommand } from './commands/stake.js';
 
 /** Every top-level command. New command groups add one line here. */
 export const COMMANDS: Command[] = [
@@ -17,6 +19,8 @@ export const COMMANDS: Command[] = [
   txCommand,
   blockCommand,
   engineCommand,
+  stakeCommand,
+  govCommand,
 ];
 
 function rootHelp(commands: Command[]): string {
