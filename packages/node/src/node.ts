@@ -32,7 +32,6 @@ import { StateStore } from '@openledger/store';
 import { genesisFromJson, genesisToJson } from './genesis-file.js';
 import { Mempool, type MempoolOptions } from './mempool.js';
 import { nativeRecoverAddress } from './native-secp.js';
-import { RecoveryPool } from './recovery-pool.js';
 import {
   decodeBlock,
   decodeEvents,
@@ -45,6 +44,7 @@ import {
   RECORD,
   type StoredBlock,
 } from './records.js';
+import { RecoveryPool } from './recovery-pool.js';
 
 export type NodeOptions = {
   /** Directory of the node's database; omitted = in memory. */
@@ -250,7 +250,7 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
     } catch {
       results = batch.map((b) => this.prepareInline(b.bytes)); // pool unavailable: inline
     }
-    batch.forEach((b, i) => b.done(results[i]!));
+    for (const [i, b] of batch.entries()) b.done(results[i]!);
   }
 
   private prepareInline(bytes: Uint8Array, recovered?: Address): PreparedTx | ChainError {
