@@ -37,6 +37,8 @@ export interface IterateOptions {
 
 export interface StateReader {
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Several values in one batched read (same answers as `get` for each key). */
+  getMany?(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>>;
   /** entries whose key starts with prefix, ascending by unsigned bytes (descending if reverse), starting at gte / lte when given */
   iterate(prefix: Uint8Array, opts?: IterateOptions): AsyncIterable<[Uint8Array, Uint8Array]>;
 }
@@ -334,6 +336,7 @@ export class StateStore {
   latest(): StateReader {
     return {
       get: (key) => this.#get(undefined, key),
+      getMany: (keys) => this.#getManyLatest(keys),
       iterate: (prefix, opts = {}) => this.#iterate(undefined, prefix, opts),
     };
   }
@@ -643,6 +646,20 @@ export class StateStore {
       this.#exitRead();
     }
     return this.#treeGet(h, key);
+  }
+
+  /** Latest values of several keys in one LevelDB multi-get. */
+  async #getManyLatest(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    if (!Array.isArray(keys)) throw new StoreError('INVALID_KEY', 'getMany expects an array of keys');
+    for (const k of keys) assertBytes(k, 'key');
+    if (keys.length === 0) return [];
+    await this.#enterRead();
+    try {
+      const values = await this.#db.getMany(keys.map((k) => prefixed(P_STATE, k)));
+      return values.map((v) => (v === undefined ? undefined : view(v)));
+    } finally {
+      this.#exitRead();
+    }
   }
 
   /** Value at a past height by walking that height's tree. PERF: O(log16 keys) node reads, mostly cached. */
