@@ -79,13 +79,17 @@ export function checkText(name: string, text: string, maxBytes: number, required
   const length = new TextEncoder().encode(text).length;
   if (required && length === 0) throw new ChainError('INVALID_MESSAGE', `${name} must not be empty`);
   if (length > maxBytes) {
-    throw new ChainError('INVALID_MESSAGE', `${name} is ${length} bytes; at most ${maxBytes} bytes are allowed`);
+    throw new ChainError(
+      'INVALID_MESSAGE',
+      `${name} is ${length} bytes; at most ${maxBytes} bytes are allowed`,
+    );
   }
 }
 
 /** Checks a list of addresses: at most `max`, no duplicates. */
 export function checkAddressList(name: string, list: readonly Address[], max: number): void {
-  if (list.length > max) throw new ChainError('INVALID_MESSAGE', `${name} has ${list.length} entries; at most ${max}`);
+  if (list.length > max)
+    throw new ChainError('INVALID_MESSAGE', `${name} has ${list.length} entries; at most ${max}`);
   const seen = new Set<string>();
   for (const a of list) {
     const k = a.toLowerCase();
@@ -105,4 +109,9 @@ export function isZeroHash(hex: string): boolean {
 /** Reads a module parameter. */
 export function param(ctx: Ctx, module: string, name: string): Promise<bigint> {
   return ctx.keepers.params.get(ctx, module, name);
+}
+
+/** The smaller of two bigints (Math.min does not take bigints). */
+export function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }
