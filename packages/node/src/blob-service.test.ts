@@ -197,7 +197,6 @@ test('uploads, mempool blob checks, downloads, rate limit and row proofs through
       node.submit(node.app.registry.encodeTx(settle)),
       (e: { code?: string }) => e.code === 'EVIDENCE_MISSING',
     );
-    await store.putBytes(fromHex(`0x${'ee'.repeat(4)}`), { kind: 'evidence', height: node.height });
 
     // per-IP rate limit: 5 per minute, 2 used above
     const statuses = [];

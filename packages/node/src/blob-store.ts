@@ -214,7 +214,7 @@ export class BlobStore {
   /** Marks a blob as referenced by a transaction in block `height` (it is kept from then on). */
   async markReferenced(hash: string, height: number): Promise<void> {
     const meta = this.index.get(normalizeBlobHash(hash));
-    if (!meta || meta.referencedHeight !== 0) return;
+    if (meta?.referencedHeight !== 0) return;
     meta.referencedHeight = height;
     await this.writeMeta(meta);
   }
