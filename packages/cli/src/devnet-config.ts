@@ -1,4 +1,11 @@
-import { type GenesisConfig, TREASURY } from '@openledger/chain';
+import {
+  datanetsDevnetParams,
+  feedbackDevnetParams,
+  type GenesisConfig,
+  modelsDevnetParams,
+  settlementDevnetParams,
+  TREASURY,
+} from '@openledger/chain';
 import { type Address, type Hex, keccak256, OPEN, privateKeyToAddress, toHex, utf8 } from '@openledger/core';
 
 /**
@@ -45,7 +52,13 @@ export function devnetGenesis(): GenesisConfig {
     genesisTime: DEVNET_GENESIS_TIME,
     sequencer: privateKeyToAddress(demoKey('sequencer')),
     accounts,
-    params: {},
+    // devnet column of DESIGN §4 for the datanets, models, settlement and feedback modules
+    params: {
+      ...datanetsDevnetParams(),
+      ...modelsDevnetParams(),
+      ...settlementDevnetParams(),
+      ...feedbackDevnetParams(),
+    },
     modules: {},
   };
 }
