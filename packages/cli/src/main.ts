@@ -3,8 +3,14 @@ import { RpcRequestError } from '@openledger/sdk';
 import { helpText, parseArgs } from './args.js';
 import { type Command, type Io, makeOutput, processIo } from './command.js';
 import { balanceCommand, blockCommand, sendCommand, txCommand } from './commands/chain.js';
+import { datanetCommand } from './commands/datanet.js';
+import { escrowCommand } from './commands/escrow.js';
+import { feedbackCommand } from './commands/feedback.js';
 import { keysCommand } from './commands/keys.js';
+import { modelCommand } from './commands/model.js';
 import { devnetCommand, nodeCommand } from './commands/node.js';
+import { operatorCommand } from './commands/operator.js';
+import { rewardsCommand } from './commands/rewards.js';
 
 /** Every top-level command. New command groups add one line here. */
 export const COMMANDS: Command[] = [
@@ -15,6 +21,12 @@ export const COMMANDS: Command[] = [
   sendCommand,
   txCommand,
   blockCommand,
+  datanetCommand,
+  modelCommand,
+  escrowCommand,
+  rewardsCommand,
+  feedbackCommand,
+  operatorCommand,
 ];
 
 function rootHelp(commands: Command[]): string {
