@@ -5,12 +5,27 @@ import { keccak256 } from './hash.js';
 /** An EIP-55 checksummed 20-byte address. */
 export type Address = Hex;
 
-/** EIP-55: the checksummed form of a 20-byte address. */
+/**
+ * Checksums already computed, by lowercase hex (bounded; cleared when full). Addresses recur in every
+ * block — the same accounts, keys and module accounts — and each checksum costs a keccak-256.
+ */
+const checksumCache = new Map<string, Address>();
+
+/** EIP-55: the checksummed form of a 20-byte address. PERF: one keccak-256 the first time, then a map lookup. */
 export function toChecksumAddress(address: Uint8Array | string): Address {
   const bytes = typeof address === 'string' ? fromHex(address, 20) : address;
   if (bytes.length !== 20)
     throw new BaseError('INVALID_ADDRESS', `an address has 20 bytes, got ${bytes.length}`);
   const lower = toHexRaw(bytes);
+  const cached = checksumCache.get(lower);
+  if (cached) return cached;
+  const result = checksum(lower);
+  if (checksumCache.size >= 65_536) checksumCache.clear();
+  checksumCache.set(lower, result);
+  return result;
+}
+
+function checksum(lower: string): Address {
   const hash = toHexRaw(keccak256(utf8(lower)));
   let out = '0x';
   for (let i = 0; i < 40; i++) {

@@ -1,7 +1,6 @@
 import {
   type Address,
   addressFromBytes,
-  addressToBytes,
   encode,
   fromHex,
   type Hex,
@@ -59,7 +58,11 @@ export function deriveId(domain: string, ...parts: Value[]): Hex {
 }
 
 export const b32 = (hex: string): Uint8Array => fromHex(hex, 32);
-export const addr = (a: string): Uint8Array => addressToBytes(a);
+/**
+ * Address bytes for state keys. The addresses here come from decoded messages or records (already
+ * checked), so this skips the EIP-55 re-check (a keccak per call) that addressToBytes does.
+ */
+export const addr = (a: string): Uint8Array => fromHex(a, 20);
 export const u64 = (n: number | bigint): Uint8Array => u64be(n);
 
 /** Field readers for records decoded from state (a shape error there is a bug, never user input). */
