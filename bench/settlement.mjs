@@ -20,7 +20,15 @@ import {
   signVoucher,
   TREASURY,
 } from '../packages/chain/dist/index.js';
-import { keccak256, OPEN, privateKeyToAddress, sha256, toChecksumAddress, toHex, utf8 } from '../packages/core/dist/index.js';
+import {
+  keccak256,
+  OPEN,
+  privateKeyToAddress,
+  sha256,
+  toChecksumAddress,
+  toHex,
+  utf8,
+} from '../packages/core/dist/index.js';
 
 const quick = process.argv.includes('--quick');
 const LARGE = quick ? 10_000 : 100_000;
@@ -65,7 +73,10 @@ async function world(recoverSigner) {
     chainId: CHAIN_ID,
     genesisTime: T0,
     sequencer: A.curator,
-    accounts: [...Object.values(A).map((address) => ({ address, balance: 10n ** 12n * OPEN })), { address: TREASURY, balance: 10n ** 9n * OPEN }],
+    accounts: [
+      ...Object.values(A).map((address) => ({ address, balance: 10n ** 12n * OPEN })),
+      { address: TREASURY, balance: 10n ** 9n * OPEN },
+    ],
     params: {},
   });
   state.apply(g.writes);
@@ -94,12 +105,13 @@ async function world(recoverSigner) {
   /** Measures a message on the committed state: gas and mean wall time over `reps` runs (rolled back). */
   const measure = async (sender, kind, fieldsOf, reps = 20) => {
     const b = { chainId: CHAIN_ID, height: height + 1, time: time + 1n, proposer: A.curator };
+    const inputs = Array.from({ length: reps }, (_, i) => app.registry.normalize(kind, fieldsOf(i), false));
     let gas = 0n;
     const t = performance.now();
     for (let i = 0; i < reps; i++) {
       const meter = new GasMeter(1n << 60n);
       const c = new Ctx(state, meter, b, sender, app.keepers);
-      await app.keepers.router.dispatch(c, kind, app.registry.normalize(kind, fieldsOf(i), false));
+      await app.keepers.router.dispatch(c, kind, inputs[i]);
       gas = meter.used;
     }
     return { gas: Number(gas), micros: round(((performance.now() - t) / reps) * 1000, 1) };
@@ -126,8 +138,16 @@ async function datanetWith(w, n, trainingFee = 10n * OPEN) {
   for (let i = 0; i < n; i++) {
     const who = contributorAddress(i);
     const h = toHex(sha256(utf8(`blob ${n} ${i}`)));
-    await w.run(who, 'Contribute', { datanet: id, blobHash: h, size: 100n, rowCount: 1n + BigInt(i % 3), rowsRoot: h });
-    await w.run(A.curator, 'ApproveContribution', { contribution: w.last('datanets.contributed', 'contribution') });
+    await w.run(who, 'Contribute', {
+      datanet: id,
+      blobHash: h,
+      size: 100n,
+      rowCount: 1n + BigInt(i % 3),
+      rowsRoot: h,
+    });
+    await w.run(A.curator, 'ApproveContribution', {
+      contribution: w.last('datanets.contributed', 'contribution'),
+    });
   }
   w.commit();
   return id;
@@ -138,7 +158,8 @@ async function modelOn(w, pins, tokenizerHash) {
   w.open();
   await w.run(A.owner, 'RegisterModel', { name: 'm', baseModel: 'b', description: '' });
   const model = w.last('models.registered', 'model');
-  for (const p of pins) await w.run(A.owner, 'BuyTrainingLicence', { model, datanet: p.datanet, version: p.version });
+  for (const p of pins)
+    await w.run(A.owner, 'BuyTrainingLicence', { model, datanet: p.datanet, version: p.version });
   await w.run(GOVERNANCE, 'ApproveModel', { model, grant: 0n, grantAtApproval: 0n });
   await w.run(A.owner, 'PublishModelVersion', {
     model,
@@ -223,6 +244,7 @@ async function throughput(recoverSigner, label) {
   let nonce = 0n;
   let settled = 0;
   let elapsed = 0;
+  let gasPerReceipt = 0;
   for (let b = 0; b < BLOCKS; b++) {
     const receipts = Array.from({ length: BATCH }, () => receipt(w, version, weights, fallbackPpm));
     const tx = signTransaction(
@@ -235,17 +257,30 @@ async function throughput(recoverSigner, label) {
     const p = w.app.prepareTx(w.app.registry.encodeTx(tx));
     const { height, time } = w.info();
     const t = performance.now();
-    const result = await w.app.applyBlock(w.state, { chainId: CHAIN_ID, height: height + 1 + b, time: time + 1n + BigInt(b), proposer: A.curator }, [p], 'verify');
+    const result = await w.app.applyBlock(
+      w.state,
+      { chainId: CHAIN_ID, height: height + 1 + b, time: time + 1n + BigInt(b), proposer: A.curator },
+      [p],
+      'verify',
+    );
     elapsed += performance.now() - t;
     w.state.apply(result.writes);
     const r = result.receipts[0];
     if (r.status !== 'ok') throw new Error(`${r.code} ${r.error}`);
-    const ok = r.events.filter((e) => e.type === 'settlement.receipt' && e.attributes.some(([k, v]) => k === 'status' && v === 'ok')).length;
+    const ok = r.events.filter(
+      (e) => e.type === 'settlement.receipt' && e.attributes.some(([k, v]) => k === 'status' && v === 'ok'),
+    ).length;
     if (ok !== BATCH) throw new Error(`only ${ok} of ${BATCH} receipts settled`);
     settled += ok;
-    if (b === 0) var gasPerReceipt = Number(r.gasUsed) / BATCH;
+    if (b === 0) gasPerReceipt = Number(r.gasUsed) / BATCH;
   }
-  return { signatures: label, attributed: 16, batch: BATCH, receiptsPerSecond: round(settled / (elapsed / 1000), 1), gasPerReceipt: Math.round(gasPerReceipt) };
+  return {
+    signatures: label,
+    attributed: 16,
+    batch: BATCH,
+    receiptsPerSecond: round(settled / (elapsed / 1000), 1),
+    gasPerReceipt: Math.round(gasPerReceipt),
+  };
 }
 
 /** Receipt, licence and fallback credit costs in a Datanet of `n` contributors, pinned at version `pinned`. */
@@ -255,7 +290,9 @@ async function costsWith(n, pinned) {
   const datanet = await datanetWith(w, n);
   const { version } = await modelOn(w, [{ datanet, version: BigInt(pinned) }], tokenizerHash);
   const { weights, fallbackPpm } = weightsFor(Math.min(10, pinned));
-  const receiptCost = await w.measure(A.operator, 'SettleInference', () => ({ receipts: [receipt(w, version, weights, fallbackPpm)] }));
+  const receiptCost = await w.measure(A.operator, 'SettleInference', () => ({
+    receipts: [receipt(w, version, weights, fallbackPpm)],
+  }));
   // a licence for a fresh model each time, credited at version `pinned`
   w.open();
   const models = [];
@@ -264,7 +301,11 @@ async function costsWith(n, pinned) {
     models.push(w.last('models.registered', 'model'));
   }
   w.commit();
-  const licenceCost = await w.measure(A.owner, 'BuyTrainingLicence', (i) => ({ model: models[i], datanet, version: BigInt(pinned) }));
+  const licenceCost = await w.measure(A.owner, 'BuyTrainingLicence', (i) => ({
+    model: models[i],
+    datanet,
+    version: BigInt(pinned),
+  }));
   // a fallback credit alone: the keeper call settlement makes for each pinned version
   const b = { chainId: CHAIN_ID, height: w.info().height + 1, time: w.info().time + 1n, proposer: A.curator };
   const reps = 50;
@@ -278,14 +319,26 @@ async function costsWith(n, pinned) {
   }
   const creditCost = { gas: Number(gas), micros: round(((performance.now() - t) / reps) * 1000, 1) };
   // a claim by the first contribution: walks the tree up to the latest version
-  const first = await w.app.query({ state: w.state, height: w.info().height }, 'datanets.versions', { datanet, from: 1, limit: 1 });
+  const first = await w.app.query({ state: w.state, height: w.info().height }, 'datanets.versions', {
+    datanet,
+    from: 1,
+    limit: 1,
+  });
   const claimCtx = () => new Ctx(w.state, new GasMeter(1n << 60n), b, contributorAddress(0), w.app.keepers);
   const c0 = await w.app.keepers.datanets.contribution(claimCtx(), first[0].contribution);
   const cc = claimCtx();
   const tc = performance.now();
   await w.app.keepers.datanets.claimContribution(cc, c0);
   const claimCost = { gas: Number(cc.gas.used), micros: round((performance.now() - tc) * 1000, 1) };
-  return { contributors: n, versions: n, pinnedVersion: pinned, receipt: receiptCost, licence: licenceCost, fallbackCredit: creditCost, claimFirstContribution: claimCost };
+  return {
+    contributors: n,
+    versions: n,
+    pinnedVersion: pinned,
+    receipt: receiptCost,
+    licence: licenceCost,
+    fallbackCredit: creditCost,
+    claimFirstContribution: claimCost,
+  };
 }
 
 const native = await loadNative();
