@@ -140,11 +140,11 @@ export function buildQaDataset(
 
 export const FINETUNE_HYPER: TrainHyper = {
   ...DEFAULT_HYPER,
-  steps: 160,
+  steps: 130,
   batchSize: 8,
   accum: 1,
   seqLen: 257,
-  lr: 3e-3,
+  lr: 4e-3,
   minLrRatio: 0.1,
   warmup: 10,
   weightDecay: 0,
@@ -204,7 +204,7 @@ export async function finetune(o: FinetuneOptions): Promise<{ train: number; hel
     baseDir: o.baseDir,
     lora: o.lora ?? DEFAULT_LORA,
     initSeed: hyper.seed,
-    restartEvery: o.restartEvery ?? 200,
+    restartEvery: o.restartEvery ?? 65,
     meta: {
       ...(o.meta ?? {}),
       rows: o.rowsPath,

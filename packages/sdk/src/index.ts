@@ -1,4 +1,5 @@
 export { type Address, formatOpen, type Hex, parseOpen } from '@openledger/core';
+export { downloadBlob, type UploadBlobParameters, type UploadedBlob, uploadBlob } from './blobs.js';
 export {
   type ChainInfo,
   type ClientOptions,
