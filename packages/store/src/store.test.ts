@@ -617,6 +617,7 @@ describe('prepare and commit', () => {
     const root = s.root;
     await s.close();
     s = await StateStore.open(dir);
+    await expectCode(StateStore.open(dir), 'STORE_LOCKED');
     assert.equal(s.height, 6);
     assert.deepEqual(s.root, root);
     assert.deepEqual(s.root, referenceRoot(state));

@@ -284,7 +284,15 @@ export class StateStore {
   static async open(dir: string, opts: StateStoreOptions = {}): Promise<StateStore> {
     checkOptions(opts);
     const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
+    try {
+      await db.open();
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause;
+      if (cause?.code === 'LEVEL_LOCKED') {
+        throw new StoreError('STORE_LOCKED', `the store in ${dir} is open in another process or instance; close it first`);
+      }
+      throw e;
+    }
     return StateStore.#init(db, opts);
   }
 
