@@ -29,7 +29,10 @@ export class TrigramModel {
     for (let i = 2; i < ids.length; i++) {
       const key = ids[i - 2] * vocab + ids[i - 1];
       let b = buckets.get(key);
-      if (b === undefined) buckets.set(key, (b = []));
+      if (b === undefined) {
+        b = [];
+        buckets.set(key, b);
+      }
       b.push(ids[i]);
     }
     this.next = new Map();

@@ -134,3 +134,4 @@ export {
   TX_ENVELOPE_FIELDS,
   type TxMessage,
 } from './tx.js';
+export { devnetParams } from './modules/devnet.js';

@@ -1,11 +1,4 @@
-import {
-  datanetsDevnetParams,
-  feedbackDevnetParams,
-  type GenesisConfig,
-  modelsDevnetParams,
-  settlementDevnetParams,
-  TREASURY,
-} from '@openledger/chain';
+import { devnetParams, type GenesisConfig, stakingDevnetGenesisModules, TREASURY } from '@openledger/chain';
 import { type Address, type Hex, keccak256, OPEN, privateKeyToAddress, toHex, utf8 } from '@openledger/core';
 
 /**
@@ -40,25 +33,22 @@ export const DEVNET_CHAIN_ID = 7077n;
 /** Fixed, so every fresh devnet has the same genesis and state roots (2026-01-01T00:00:00Z). */
 export const DEVNET_GENESIS_TIME = 1_767_225_600n;
 
-/** The devnet genesis: demo accounts with OPEN, a funded treasury, devnet parameters (DESIGN §4). */
+/**
+ * The devnet genesis (DESIGN §6): demo accounts with OPEN and gOPEN above the proposal threshold and
+ * quorum, the sequencer as the validator, a funded treasury, and the devnet parameters of DESIGN §4.
+ */
 export function devnetGenesis(): GenesisConfig {
-  const accounts = demoAccounts().map((a) => ({
+  const demo = demoAccounts().map((a) => ({
     address: a.address,
     balance: (a.name === 'sequencer' ? 10_000_000n : 1_000_000n) * OPEN,
   }));
-  accounts.push({ address: TREASURY, balance: 10_000_000n * OPEN });
+  const sequencer = privateKeyToAddress(demoKey('sequencer'));
   return {
     chainId: DEVNET_CHAIN_ID,
     genesisTime: DEVNET_GENESIS_TIME,
-    sequencer: privateKeyToAddress(demoKey('sequencer')),
-    accounts,
-    // devnet column of DESIGN §4 for the datanets, models, settlement and feedback modules
-    params: {
-      ...datanetsDevnetParams(),
-      ...modelsDevnetParams(),
-      ...settlementDevnetParams(),
-      ...feedbackDevnetParams(),
-    },
-    modules: {},
+    sequencer,
+    accounts: [...demo, { address: TREASURY, balance: 10_000_000n * OPEN }],
+    params: devnetParams(),
+    modules: { ...stakingDevnetGenesisModules(demo, { sequencer }) },
   };
 }

@@ -3,12 +3,15 @@ import { RpcRequestError } from '@openledger/sdk';
 import { helpText, parseArgs } from './args.js';
 import { type Command, type Io, makeOutput, processIo } from './command.js';
 import { balanceCommand, blockCommand, sendCommand, txCommand } from './commands/chain.js';
+import { engineCommand } from './commands/engine.js';
+import { govCommand } from './commands/gov.js';
 import { datanetCommand } from './commands/datanet.js';
 import { escrowCommand } from './commands/escrow.js';
 import { feedbackCommand } from './commands/feedback.js';
 import { keysCommand } from './commands/keys.js';
 import { modelCommand } from './commands/model.js';
 import { devnetCommand, nodeCommand } from './commands/node.js';
+import { stakeCommand } from './commands/stake.js';
 import { operatorCommand } from './commands/operator.js';
 import { rewardsCommand } from './commands/rewards.js';
 
@@ -21,6 +24,9 @@ export const COMMANDS: Command[] = [
   sendCommand,
   txCommand,
   blockCommand,
+  engineCommand,
+  stakeCommand,
+  govCommand,
   datanetCommand,
   modelCommand,
   escrowCommand,
@@ -67,6 +73,7 @@ export async function run(
     command = found;
     path = `${path} ${name}`;
     rest = rest.slice(1);
+    if (found.raw) return found.raw(rest);
     if (!found.subcommands) break;
     list = found.subcommands;
   }

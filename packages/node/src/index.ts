@@ -16,6 +16,7 @@ export { loadNativeSecp256k1, nativeRecoverAddress } from './native-secp.js';
 export { type BlockCommitted, type MempoolCheck, Node, type NodeOptions } from './node.js';
 export { BlockProducer } from './producer.js';
 export { decodeBlock, encodeBlock, RECORD, type StoredBlock } from './records.js';
+export { type Recovered, RecoveryPool, type RecoveryPoolOptions } from './recovery-pool.js';
 export { RPC, RpcError, toRpcError } from './rpc-errors.js';
 export { type RpcMethod, rpcMethods } from './rpc-methods.js';
 export {

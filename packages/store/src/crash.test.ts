@@ -36,7 +36,7 @@ function runAndKill(dir: string, delayMs: number): Promise<{ lastAcked: number; 
     p.stderr.on('data', (d: Buffer) => {
       err += d.toString();
     });
-    p.on('exit', (code, signal) => {
+    p.on('close', (code, signal) => {
       clearTimeout(timer);
       if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code}: ${err}`));
       else resolve({ lastAcked, ready });

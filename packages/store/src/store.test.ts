@@ -155,7 +155,7 @@ describe('StateStore basics', () => {
   test('no cache, short retention, reopened every few blocks: roots and values stay exact', async () => {
     // the node cache can hide a node that pruning deleted; run without it and reload from disk
     const dir = tmp();
-    let s = await StateStore.open(dir, { retainHeights: 4, cacheBytes: 0 });
+    let s = await StateStore.open(dir, { retainHeights: 4, cacheBytes: 0, valueCacheEntries: 0 });
     const r = rng(21);
     const state = new Map<string, Uint8Array>();
     for (let block = 1; block <= 40; block++) {
@@ -167,7 +167,7 @@ describe('StateStore basics', () => {
       assert.deepEqual(root, referenceRoot(state), `root mismatch at block ${block}`);
       if (block % 7 === 0) {
         await s.close();
-        s = await StateStore.open(dir, { retainHeights: 4, cacheBytes: 0 });
+        s = await StateStore.open(dir, { retainHeights: 4, cacheBytes: 0, valueCacheEntries: 0 });
         assert.deepEqual(s.root, root);
       }
     }

@@ -20,8 +20,8 @@ import { readVersionFile, type VersionData, writeVersionFile } from './versionFi
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Largest token id the index accepts (one symbol is reserved for the row separator). */
-export const MAX_TOKEN_ID = 0xfffffffd;
+/** Largest token id the index accepts (2^24 − 1: ids fit the int32 symbol arrays and dense count tables). */
+export const MAX_TOKEN_ID = 0xffffff;
 
 export type CompactionPolicy = 'tiered' | 'manual';
 
@@ -81,6 +81,8 @@ export class DatanetIndex {
   private readonly tree = new VersionTree();
   /** tokensBefore[v] = tokens in versions < v+1 (prefix sums; tokensBefore[0] = 0). */
   private readonly tokensUpTo: number[] = [0];
+  /** maxIdUpTo[v] = largest token id in versions ≤ v (−1 when none). */
+  private readonly maxIdUpTo: number[] = [-1];
   private readonly countCache = new Map<number, Uint32Array>();
   private readonly rowTrees = new Map<number, VersionTree>();
   private readonly tokenize: ((text: string) => ArrayLike<number>) | undefined;
@@ -257,6 +259,9 @@ export class DatanetIndex {
     );
     this.versions.push(v);
     this.tokensUpTo.push(this.tokensUpTo.at(-1)! + v.tokens.length);
+    let max = this.maxIdUpTo.at(-1)!;
+    for (const t of v.tokens) if (t > max) max = t;
+    this.maxIdUpTo.push(max);
   }
 
   /**
@@ -384,6 +389,9 @@ export class DatanetIndex {
    * first. Answers never change (tests hold it to that). PERF: O(tokens merged) per merge.
    */
   compact(options: { maxSegments?: number } = {}): void {
+    if (this.background !== null) {
+      throw new AttributionError('INDEX_STATE', 'a background compaction is running: await compactInBackground() first');
+    }
     const max = Math.max(1, options.maxSegments ?? 1);
     while (this.segments.length > max) {
       let best = 0;
@@ -580,6 +588,12 @@ export class DatanetIndex {
       throw new AttributionError('INVALID_ARGUMENT', `row ${rowIndex} is not in Datanet ${this.datanet}`);
     }
     return this.versionOfRow(rowIndex);
+  }
+
+  /** Approval height of a version. */
+  approvalHeight(version: number): bigint {
+    this.checkVersion(version);
+    return this.versions[version - 1]!.approvalHeight;
   }
 
   /** Contributor, version and approval height of a row. */

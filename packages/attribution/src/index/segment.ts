@@ -23,6 +23,8 @@ export class Segment {
   /** Text position where each version of the segment starts; one extra entry = text length. */
   readonly versionStarts: Uint32Array;
   readonly rmq: RangeMin;
+  /** bucket[c] = first SA index whose suffix starts with symbol c (c ≤ 65,536; empty for wider alphabets). */
+  private readonly bucket: Int32Array;
   /** Tokens (separators excluded). */
   readonly tokenCount: number;
 
@@ -34,8 +36,9 @@ export class Segment {
     this.text = layout.text;
     this.rowStarts = layout.rowStarts;
     this.versionStarts = layout.versionStarts;
-    this.sa = sa ?? suffixArray(layout.text, layout.maxSymbol);
+    this.sa = sa ?? suffixArray(...saInput(layout.text, layout.maxSymbol));
     this.rmq = new RangeMin(this.sa);
+    this.bucket = buckets(layout.text, layout.maxSymbol);
   }
 
   /** Builds a segment over consecutive versions. PERF: O(tokens) (SA-IS). */
@@ -44,9 +47,13 @@ export class Segment {
   }
 
   /** The text a segment over these versions would index, and its largest symbol (for SA-IS elsewhere). */
-  static textOf(versions: readonly VersionData[]): { text: Uint16Array | Uint32Array; upper: number } {
+  static textOf(versions: readonly VersionData[]): {
+    text: Uint16Array | Uint32Array | Int32Array;
+    upper: number;
+  } {
     const lay = layout(versions);
-    return { text: lay.text, upper: lay.maxSymbol };
+    const [text, upper] = saInput(lay.text, lay.maxSymbol);
+    return { text, upper };
   }
 
   /** A segment from a suffix array built elsewhere (a worker); checked to be a permutation. */
@@ -168,6 +175,15 @@ export class Segment {
     let hi = sa.length;
     let llo = 0;
     let lhi = 0;
+    const c = symbols[i]!;
+    if (c + 1 < this.bucket.length) {
+      // start inside the first symbol's bucket: every suffix there shares that symbol
+      lo = this.bucket[c]! - 1;
+      hi = this.bucket[c + 1]!;
+      if (hi - lo <= 1) return 0;
+      llo = 1;
+      lhi = 1;
+    }
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
       const p = sa[mid]!;
@@ -249,6 +265,32 @@ export class Segment {
     }
     return { rowIndex: this.firstRow + lo, rowOffset: position - rs[lo]! };
   }
+}
+
+/** First SA index of each symbol's bucket (counting sort order), for alphabets up to 2^16 symbols. */
+function buckets(text: Uint16Array | Uint32Array, maxSymbol: number): Int32Array {
+  if (maxSymbol > 0xffff) return new Int32Array(0);
+  const b = new Int32Array(maxSymbol + 2);
+  for (let i = 0; i < text.length; i++) b[text[i]! + 1]!++;
+  for (let c = 1; c < b.length; c++) b[c] = b[c]! + b[c - 1]!;
+  return b;
+}
+
+/**
+ * SA-IS needs O(alphabet) memory: a sparse alphabet (large token ids) is first mapped to dense ranks,
+ * which keeps the order and so the suffix array.
+ */
+function saInput(
+  text: Uint16Array | Uint32Array,
+  maxSymbol: number,
+): [Uint16Array | Uint32Array | Int32Array, number] {
+  if (maxSymbol <= Math.max(1 << 16, text.length)) return [text, maxSymbol];
+  const distinct = Uint32Array.from(new Set(text)).sort();
+  const rank = new Map<number, number>();
+  distinct.forEach((sym, i) => {
+    rank.set(sym, i);
+  });
+  return [Int32Array.from(text, (sym) => rank.get(sym)!), distinct.length - 1];
 }
 
 interface Layout {
