@@ -33,8 +33,8 @@ import {
 } from '../packages/core/dist/index.js';
 import {
   encodeBlock,
-  nativeRecoverAddress,
   Node,
+  nativeRecoverAddress,
   RECORD,
   RecoveryPool,
   startRpcServer,
