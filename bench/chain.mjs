@@ -347,7 +347,7 @@ const produced = [];
 }
 
 // block commit time for 1,000 and 10,000 transfers (from the runs above)
-out.blockCommit = BLOCKS.map((n, i) => ({ txs: n, i }))
+out.blockCommit = BLOCKS.map((n, i) => ({ n, i }))
   .filter(({ n }) => n === 1000 || n === 10_000)
   .map(({ n, i }) => ({
     txs: n,
