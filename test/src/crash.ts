@@ -114,6 +114,7 @@ export async function runCrashRounds(opts: CrashOptions): Promise<CrashCounts> {
         const nodeUrl = await url;
         const client = new OpenLedgerClient({ url: nodeUrl, timeoutMs: 5000 });
         let killed = false;
+        let roundReceipts = 0;
         const failures: unknown[] = [];
         const load = async (s: number) => {
           const signer = privateKeySigner(USER_KEYS[s]!);
@@ -138,6 +139,7 @@ export async function runCrashRounds(opts: CrashOptions): Promise<CrashCounts> {
               from: r.from,
             });
             counts.receiptsReturned++;
+            roundReceipts++;
             nonce++;
           }
         };
@@ -156,6 +158,8 @@ export async function runCrashRounds(opts: CrashOptions): Promise<CrashCounts> {
           failures.push(new Error(`round ${round}: no receipts within 30 s`));
         }
         await sleep(minLoad + Math.floor(rand() * (maxLoad - minLoad)));
+        // on a loaded machine load ramps up slowly: make sure every round saw receipts (bounded wait)
+        for (let waited = 0; roundReceipts < 6 && waited < 15_000 && !failures.length; waited += 20) await sleep(20);
         killed = true;
         child.kill('SIGKILL');
         await Promise.all(loads);

@@ -8,9 +8,20 @@ export interface MessageDef<F extends MessageFields = MessageFields> extends Mes
   readonly baseGas: bigint;
   /** 'governance': only the governance module account may send it (through an executed proposal). */
   readonly authority?: 'governance';
+  /**
+   * Marks a message that spends or reserves treasury funds, slashes, or reverses a slash: a proposal
+   * carrying one needs `gov.treasuryQuorumBps` instead of `gov.quorumBps` (DESIGN §4.3).
+   */
+  readonly treasury?: boolean;
   /** One-line description for docs and `--help`. */
   readonly description: string;
   handle(ctx: Ctx, message: F & { from: Address }): Promise<void>;
+  /**
+   * Optional checks of a message's fields against the current state, without changing it; governance
+   * runs them when a proposal carrying the message is submitted, so bad input is refused at once
+   * (Cosmos gov v1 runs ValidateBasic at submission). `handle` must still check everything itself.
+   */
+  validate?(ctx: Ctx, message: F & { from: Address }): Promise<void>;
   /**
    * Optional performance hint: state keys the handler will likely read, fetched in one batch
    * before the block runs. Wrong or missing hints never change results, only speed.

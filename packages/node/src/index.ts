@@ -1,3 +1,14 @@
+export { attachBlobStore, type BlobServiceOptions, checkBlobs } from './blob-service.js';
+export {
+  BLOB_KINDS,
+  type BlobKind,
+  type BlobMeta,
+  BlobError,
+  BlobStore,
+  type BlobStoreOptions,
+  contributionRows,
+  normalizeBlobHash,
+} from './blob-store.js';
 export { Follower, type FollowerOptions, followerMethods, rpcCall } from './follower.js';
 export { genesisFromJson, genesisToJson } from './genesis-file.js';
 export { Mempool, type MempoolOptions } from './mempool.js';

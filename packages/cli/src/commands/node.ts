@@ -1,0 +1,241 @@
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BaseError, formatOpen, type Hex } from '@openledger/core';
+import {
+  attachBlobStore,
+  BlobStore,
+  BlockProducer,
+  Follower,
+  genesisFromJson,
+  Node,
+  type RpcServer,
+  rpcCall,
+  startRpcServer,
+} from '@openledger/node';
+import type { ParsedArgs } from '../args.js';
+import type { Command, Output } from '../command.js';
+import { HELP_OPTION, JSON_OPTION, readPassword } from '../context.js';
+import { demoAccounts, demoKey, devnetGenesis } from '../devnet-config.js';
+import { decryptKey, loadKeystore, openLedgerHome } from '../keystore.js';
+
+const log = (line: string) => process.stderr.write(`[node] ${line}\n`);
+
+async function listen(node: Node, port: number, host: string, dataDir?: string): Promise<RpcServer> {
+  // the blob store (contributions, evidence, adapters) lives beside the database, in <data-dir>/blobs
+  const blobs = await BlobStore.open(dataDir ? join(dataDir, 'blobs') : undefined);
+  const service = attachBlobStore(node, blobs, { log });
+  try {
+    return await startRpcServer(node, { port, host, log, routes: service.routes, methods: service.methods });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new BaseError('PORT_IN_USE', `port ${port} is already in use`, {
+        metaMessages: ['Is a node already running? Stop it, or pick another port with --rpc-port.'],
+      });
+    }
+    throw e;
+  }
+}
+
+/** Runs until SIGINT/SIGTERM, then shuts down in order (no block is cut in half: commits are atomic anyway). */
+async function runUntilSignal(stop: () => Promise<void>): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  process.stderr.write('\nstopping…\n');
+  await stop();
+}
+
+const NODE_OPTIONS = [
+  { name: 'data-dir', value: 'DIR', description: 'database directory (created if missing)' },
+  { name: 'rpc-port', value: 'PORT', description: 'JSON-RPC port (HTTP and WebSocket /ws)', default: '8545' },
+  { name: 'host', value: 'HOST', description: 'interface to listen on', default: '127.0.0.1' },
+];
+
+export const nodeCommand: Command = {
+  name: 'node',
+  summary: 'Run a node: the sequencer (with its key) or a follower of another node.',
+  usage:
+    'openledger node start --data-dir DIR [--rpc-port PORT] [--follow URL | --genesis FILE --sequencer-key NAME]',
+  subcommands: [
+    {
+      name: 'start',
+      summary:
+        'Start a node. As sequencer it produces blocks; with --follow it syncs from a sequencer, re-executing and checking every block.',
+      usage:
+        'openledger node start --data-dir DIR [--rpc-port 8545] (--follow URL | --genesis FILE --sequencer-key NAME)',
+      options: [
+        ...NODE_OPTIONS,
+        {
+          name: 'follow',
+          value: 'URL',
+          description: 'follow the sequencer at URL (its genesis is fetched on first start)',
+        },
+        { name: 'genesis', value: 'FILE', description: 'genesis JSON for a new chain' },
+        { name: 'sequencer-key', value: 'NAME', description: 'keystore name of the sequencer key' },
+        { name: 'password-file', value: 'FILE', description: 'password of the sequencer keystore' },
+        {
+          name: 'block-interval',
+          value: 'MS',
+          description: 'block interval in milliseconds',
+          default: '1000',
+        },
+        HELP_OPTION,
+      ],
+      async run(args) {
+        const dataDir = args.options.get('data-dir');
+        if (typeof dataDir !== 'string')
+          throw new BaseError('MISSING_ARGUMENT', 'say where the database lives: --data-dir DIR');
+        const follow = args.options.get('follow');
+        const port = Number(args.options.get('rpc-port'));
+        const host = String(args.options.get('host'));
+        if (typeof follow === 'string') {
+          const genesis = genesisFromJson(JSON.stringify(await rpcCall(follow, 'ol_getGenesis')));
+          const node = await Node.open({ dataDir, genesis });
+          const follower = new Follower(node, follow, { log });
+          await follower.start();
+          const rpc = await listen(node, port, host, dataDir);
+          process.stdout.write(
+            `following ${follow} at height ${node.height}\nRPC ${rpc.url}  WebSocket ${rpc.wsUrl}\n`,
+          );
+          node.on('syncError', (e) => process.stderr.write(`REFUSED: ${e.message}\n`));
+          await runUntilSignal(async () => {
+            await follower.stop();
+            await rpc.close();
+            await node.close();
+          });
+          return;
+        }
+        const genesisFile = args.options.get('genesis');
+        const genesis =
+          typeof genesisFile === 'string' ? genesisFromJson(await readFile(genesisFile, 'utf8')) : undefined;
+        const keyName = args.options.get('sequencer-key');
+        let sequencerKey: Hex | undefined;
+        if (typeof keyName === 'string') {
+          const ks = await loadKeystore(keyName);
+          if (!ks) throw new BaseError('UNKNOWN_KEY', `no key named "${keyName}"`);
+          sequencerKey = await decryptKey(
+            ks,
+            await readPassword(args, `unlock the sequencer key "${keyName}"`),
+          );
+        }
+        const node = await Node.open({
+          dataDir,
+          ...(genesis ? { genesis } : {}),
+          ...(sequencerKey ? { sequencerKey } : {}),
+        });
+        const rpc = await listen(node, port, host, dataDir);
+        const producer = sequencerKey
+          ? new BlockProducer(node, Number(args.options.get('block-interval')), log)
+          : undefined;
+        producer?.start();
+        process.stdout.write(
+          `${producer ? 'sequencing' : 'serving (no key: not producing blocks)'} chain ${node.chainId} at height ${node.height}\nRPC ${rpc.url}  WebSocket ${rpc.wsUrl}\n`,
+        );
+        await runUntilSignal(async () => {
+          await producer?.stop();
+          await rpc.close();
+          await node.close();
+        });
+      },
+    },
+  ],
+};
+
+export type DevnetHandle = { node: Node; rpc: RpcServer; stop(): Promise<void> };
+
+/** Starts the devnet in-process: node + RPC + block production (used by `openledger devnet` and tests). */
+export async function startDevnet(opts: {
+  dataDir: string;
+  port: number;
+  host?: string;
+  blockIntervalMs: number;
+}): Promise<DevnetHandle> {
+  await mkdir(opts.dataDir, { recursive: true });
+  const node = await Node.open({
+    dataDir: opts.dataDir,
+    genesis: devnetGenesis(),
+    sequencerKey: demoKey('sequencer'),
+  });
+  let rpc: RpcServer;
+  try {
+    rpc = await listen(node, opts.port, opts.host ?? '127.0.0.1', opts.dataDir);
+  } catch (e) {
+    await node.close();
+    throw e;
+  }
+  const producer = new BlockProducer(node, opts.blockIntervalMs, log);
+  producer.start();
+  return {
+    node,
+    rpc,
+    async stop() {
+      await producer.stop();
+      await rpc.close();
+      await node.close();
+    },
+  };
+}
+
+function banner(h: DevnetHandle, dataDir: string, out: Output): void {
+  const accounts = demoAccounts();
+  out.result(
+    { chainId: h.node.chainId, rpc: h.rpc.url, ws: h.rpc.wsUrl, dataDir, height: h.node.height, accounts },
+    (v) =>
+      [
+        '',
+        `OpenLedger devnet  (chain ${v.chainId}, height ${v.height})`,
+        `  RPC        ${v.rpc}`,
+        `  WebSocket  ${v.ws}`,
+        `  data       ${v.dataDir}   (state persists across restarts; --reset starts over)`,
+        '',
+        'Demo accounts (fixed public keys: never send them anything of value):',
+        ...v.accounts.map((a) => `  ${a.name.padEnd(10)} ${a.address}  ${a.privateKey}`),
+        '',
+        'Try:',
+        `  npx openledger balance alice`,
+        `  npx openledger send bob 12.5 --from alice`,
+        '',
+        'Press Ctrl+C to stop.',
+      ].join('\n'),
+  );
+}
+
+export const devnetCommand: Command = {
+  name: 'devnet',
+  summary:
+    'Start a single-machine devnet: a sequencer with persistent state and the demo accounts (what `npm start` runs).',
+  usage: 'openledger devnet [--data-dir DIR] [--rpc-port 8545] [--block-interval 500] [--reset]',
+  options: [
+    { name: 'data-dir', value: 'DIR', description: 'database directory (default: $OPENLEDGER_HOME/devnet)' },
+    { name: 'rpc-port', value: 'PORT', description: 'JSON-RPC port', default: '8545' },
+    { name: 'host', value: 'HOST', description: 'interface to listen on', default: '127.0.0.1' },
+    { name: 'block-interval', value: 'MS', description: 'block interval in milliseconds', default: '500' },
+    { name: 'reset', description: 'delete the devnet state and start from genesis' },
+    JSON_OPTION,
+    HELP_OPTION,
+  ],
+  async run(args: ParsedArgs, out: Output) {
+    const dataDir = String(args.options.get('data-dir') ?? join(openLedgerHome(), 'devnet'));
+    if (args.options.has('reset')) await rm(dataDir, { recursive: true, force: true });
+    const handle = await startDevnet({
+      dataDir,
+      port: Number(args.options.get('rpc-port')),
+      host: String(args.options.get('host')),
+      blockIntervalMs: Number(args.options.get('block-interval')),
+    });
+    banner(handle, dataDir, out);
+    const supply = await handle.node.app.query(
+      { state: handle.node.store.latest(), height: handle.node.height },
+      'bank.supply',
+      {},
+    );
+    out.info(`total supply ${formatOpen((supply as { supply: bigint }).supply)} OPEN`);
+    await runUntilSignal(() => handle.stop());
+  },
+};
