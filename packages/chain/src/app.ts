@@ -16,7 +16,8 @@ import { GAS, GasMeter, InfiniteGasMeter } from './gas.js';
 import type { Keepers } from './keepers.js';
 import type { GenesisConfig, MessageDef, Module, QueryContext } from './module.js';
 import { authModule } from './modules/auth/index.js';
-import { bankModule, FEE_COLLECTOR } from './modules/bank/index.js';
+import { nonceKey } from './modules/auth/index.js';
+import { balanceKey, bankModule, FEE_COLLECTOR } from './modules/bank/index.js';
 import { paramsModule } from './modules/params/index.js';
 import { createParamsKeeper, type RegisteredParam } from './modules/params/keeper.js';
 import type { RouterKeeper } from './router.js';
@@ -245,6 +246,7 @@ export class App {
     mode: ApplyMode,
   ): Promise<BlockResult> {
     const root = new Ctx(state, new InfiniteGasMeter(), block, SYSTEM, this.keepers);
+    await root.state.prefetch(this.prefetchKeys(txs));
     const blockEvents: ChainEvent[] = [];
     const runHooks = async (hook: 'beginBlock' | 'endBlock') => {
       for (const m of this.modules) {
@@ -298,6 +300,25 @@ export class App {
       txRoot: txRoot(included.map((p) => p.hash)),
       resultsRoot: resultsRoot(receipts),
     };
+  }
+
+  /**
+   * State keys the block's transactions will read (senders' nonces and balances, the fee collector,
+   * the messages' own hints), read in one batch before execution. PERF only: results never depend on it.
+   */
+  private prefetchKeys(txs: PreparedTx[]): Uint8Array[] {
+    if (txs.length === 0) return [];
+    const keys: Uint8Array[] = [balanceKey(FEE_COLLECTOR)];
+    for (const p of txs) {
+      try {
+        keys.push(nonceKey(p.sender), balanceKey(p.sender));
+        const hint = this.handlers.get(p.tx.kind)?.def.prefetch;
+        if (hint) keys.push(...hint({ ...p.tx.message, from: p.sender }));
+      } catch {
+        // a hint that cannot be computed is skipped; the transaction is checked as usual
+      }
+    }
+    return keys;
   }
 
   private async deliverTx(root: Ctx, p: PreparedTx, height: number, index: number): Promise<TxReceipt> {

@@ -29,6 +29,16 @@ export {
 export { type AuthKeeper, nonceKey } from './modules/auth/index.js';
 export { type BankKeeper, balanceKey, FEE_COLLECTOR, TREASURY } from './modules/bank/index.js';
 export {
+  type Contribution,
+  DATANET_BONDS,
+  DATANET_REWARDS,
+  type Datanet,
+  type DatanetsKeeper,
+  datanetsDevnetParams,
+  type Licence,
+  type VersionRecord,
+} from './modules/datanets/index.js';
+export {
   DISTRIBUTION,
   type DistributionKeeper,
   REWARD_SCALE,
@@ -47,7 +57,23 @@ export {
   SUPPORT,
   type UnlockEntry,
 } from './modules/gov/index.js';
+export {
+  bondWeightedMedian,
+  FEEDBACK_BONDS,
+  FEEDBACK_POOL,
+  feedbackDevnetParams,
+} from './modules/feedback/index.js';
 export { chainModules, createApp } from './modules/index.js';
+export {
+  MODEL_GRANTS,
+  type Model,
+  type ModelStage,
+  type ModelsKeeper,
+  type ModelVersion,
+  modelsDevnetParams,
+  type Pin,
+  type VersionStatus,
+} from './modules/models/index.js';
 export { type ParamsKeeper, paramKey, type RegisteredParam } from './modules/params/index.js';
 export {
   type HoldParameters,
@@ -57,6 +83,28 @@ export {
   type SlashReturnHandler,
   type SlashStatus,
 } from './modules/slashing/index.js';
+export {
+  type FeeSplit,
+  type FeeWeight,
+  hashUsage,
+  hashVoucher,
+  type InferenceReceipt,
+  MAX_RECEIPTS_PER_BATCH,
+  OPERATOR_BONDS,
+  type ReceiptRecord,
+  SETTLEMENT_ESCROW,
+  SETTLEMENT_REWARDS,
+  type SettlementKeeper,
+  type SplitFeeParameters,
+  settlementDevnetParams,
+  signUsage,
+  signVoucher,
+  splitFee,
+  USAGE_TYPES,
+  type Usage,
+  VOUCHER_TYPES,
+  type Voucher,
+} from './modules/settlement/index.js';
 export {
   type CreateValidatorParameters,
   STAKING,

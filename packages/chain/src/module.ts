@@ -22,6 +22,11 @@ export interface MessageDef<F extends MessageFields = MessageFields> extends Mes
    * (Cosmos gov v1 runs ValidateBasic at submission). `handle` must still check everything itself.
    */
   validate?(ctx: Ctx, message: F & { from: Address }): Promise<void>;
+  /**
+   * Optional performance hint: state keys the handler will likely read, fetched in one batch
+   * before the block runs. Wrong or missing hints never change results, only speed.
+   */
+  prefetch?(message: F & { from: Address }): Uint8Array[];
 }
 
 /** A governance parameter with its bounds (the parameter registry of DESIGN §4). */
@@ -75,8 +80,17 @@ export interface Module {
 export function keyspace(module: string) {
   const enc = new TextEncoder();
   const prefix = enc.encode(`${module}/`);
+  const encoded = new Map<string, Uint8Array>(); // PERF: key parts are mostly a few constant strings
+  const encode = (p: string): Uint8Array => {
+    let b = encoded.get(p);
+    if (b === undefined) {
+      b = enc.encode(p);
+      if (encoded.size < 1024) encoded.set(p, b);
+    }
+    return b;
+  };
   return (...parts: Array<string | Uint8Array>): Uint8Array => {
-    const bytes = parts.map((p) => (typeof p === 'string' ? enc.encode(p) : p));
+    const bytes = parts.map((p) => (typeof p === 'string' ? encode(p) : p));
     let length = prefix.length;
     for (const b of bytes) length += b.length + 1;
     const out = new Uint8Array(length - (bytes.length ? 1 : 0));

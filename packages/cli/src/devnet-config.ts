@@ -1,4 +1,4 @@
-import { type GenesisConfig, TREASURY, devnetParams, stakingDevnetGenesisModules } from '@openledger/chain';
+import { devnetParams, type GenesisConfig, stakingDevnetGenesisModules, TREASURY } from '@openledger/chain';
 import { type Address, type Hex, keccak256, OPEN, privateKeyToAddress, toHex, utf8 } from '@openledger/core';
 
 /**

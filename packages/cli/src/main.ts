@@ -3,8 +3,17 @@ import { RpcRequestError } from '@openledger/sdk';
 import { helpText, parseArgs } from './args.js';
 import { type Command, type Io, makeOutput, processIo } from './command.js';
 import { balanceCommand, blockCommand, sendCommand, txCommand } from './commands/chain.js';
+import { datanetCommand } from './commands/datanet.js';
+import { engineCommand } from './commands/engine.js';
+import { escrowCommand } from './commands/escrow.js';
+import { feedbackCommand } from './commands/feedback.js';
+import { govCommand } from './commands/gov.js';
 import { keysCommand } from './commands/keys.js';
+import { modelCommand } from './commands/model.js';
 import { devnetCommand, nodeCommand } from './commands/node.js';
+import { operatorCommand } from './commands/operator.js';
+import { rewardsCommand } from './commands/rewards.js';
+import { stakeCommand } from './commands/stake.js';
 
 /** Every top-level command. New command groups add one line here. */
 export const COMMANDS: Command[] = [
@@ -15,6 +24,15 @@ export const COMMANDS: Command[] = [
   sendCommand,
   txCommand,
   blockCommand,
+  engineCommand,
+  stakeCommand,
+  govCommand,
+  datanetCommand,
+  modelCommand,
+  escrowCommand,
+  rewardsCommand,
+  feedbackCommand,
+  operatorCommand,
 ];
 
 function rootHelp(commands: Command[]): string {
@@ -55,6 +73,7 @@ export async function run(
     command = found;
     path = `${path} ${name}`;
     rest = rest.slice(1);
+    if (found.raw) return found.raw(rest);
     if (!found.subcommands) break;
     list = found.subcommands;
   }

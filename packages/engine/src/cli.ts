@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseDataset } from './base-data.js';
-import { trainBase } from './base-train.js';
+import { BASE_HYPER, trainBase } from './base-train.js';
 import { encodeChat } from './chat-template.js';
 import { EngineError } from './errors.js';
 import { evaluate, ngramBaselines, spanEval } from './evaluate.js';
@@ -11,6 +11,7 @@ import type { JobEvent } from './job.js';
 import { generate, loadAdapter, loadModel } from './model.js';
 import { fmtEta, ProgressBar } from './progress.js';
 import type { TokenizerLike } from './tokenizer-types.js';
+import { batchIndices } from './train.js';
 
 const HELP = `usage: openledger engine <command> [options]
 
@@ -95,9 +96,13 @@ function jobBar(label: string): (e: JobEvent) => void {
 export async function engineCommand(argv: string[]): Promise<number> {
   const a = parseArgs(argv);
   const cmd = a._[0];
-  if (!cmd || a.flags.has('help') || cmd === 'help') {
+  if (a.flags.has('help') || cmd === 'help') {
     process.stdout.write(HELP);
-    return cmd ? 0 : 1;
+    return 0;
+  }
+  if (!cmd) {
+    process.stderr.write(HELP);
+    return 1;
   }
   try {
     switch (cmd) {
@@ -200,6 +205,24 @@ export async function engineCommand(argv: string[]): Promise<number> {
           const b = ngramBaselines([d.streams.train], d.heldOut, tok.vocabSize);
           report.unigram = b.unigram;
           report.bigram = b.bigram;
+          // The same baselines trained only on the windows the model saw (same data budget).
+          const steps = typeof base.meta.steps === 'number' ? base.meta.steps : 0;
+          if (steps > 0) {
+            const seen: Int32Array[] = [];
+            for (let s = 0; s < steps; s++) {
+              for (let m = 0; m < BASE_HYPER.accum; m++) {
+                for (const i of batchIndices(d.train.length, BASE_HYPER, s, m))
+                  seen.push((d.train[i] as { ids: Int32Array }).ids);
+              }
+            }
+            const bs = ngramBaselines(seen, d.heldOut, tok.vocabSize);
+            report.sameTokensSeen = {
+              windows: seen.length,
+              tokens: seen.length * base.config.contextLength,
+              unigram: bs.unigram,
+              bigram: bs.bigram,
+            };
+          }
         } else {
           const rows = readRows(rowsPath);
           const d = buildQaDataset(tok, rows, 1, 7, base.config.contextLength + 1);

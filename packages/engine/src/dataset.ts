@@ -1,6 +1,6 @@
 // Token datasets: examples are token sequences with an optional per-target loss mask. Stored as a
 // safetensors file (ids as exact float32 integers) so a training worker can reload them quickly.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { EngineError } from './errors.js';
 import { writeAtomic } from './io.js';
 import type { Batch } from './jax-model.js';
@@ -41,6 +41,7 @@ export function saveDataset(path: string, d: Dataset, meta: Record<string, strin
 }
 
 export function loadDataset(path: string): Dataset & { meta: Record<string, string> } {
+  if (!existsSync(path)) throw new EngineError('MISSING_FILE', `dataset ${path} does not exist`);
   const st = readSafetensors(readFileSync(path));
   const get = (n: string): Float32Array => {
     const t = st.tensors.get(n);

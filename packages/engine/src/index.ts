@@ -33,6 +33,19 @@ export {
   readRows,
 } from './finetune.js';
 export { Forward, KvCache } from './forward.js';
+export {
+  buildInfluenceStore,
+  contributorInfluence,
+  DEFAULT_INFLUENCE,
+  InfluenceIndex,
+  type InfluenceParams,
+  type InfluenceRow,
+  type InfluenceStore,
+  influenceScores,
+  loadInfluence,
+  queryInfluence,
+  saveInfluence,
+} from './influence.js';
 export { loadAdapterDir, loadModelDir, saveAdapter, saveModel } from './io.js';
 export { type JobEvent, runJob, type TrainJob } from './job.js';
 export {

@@ -7,12 +7,15 @@
 // space; a row's influence is the dot product; contributors get the sum of their positive scores.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ModelConfig } from './config.js';
 import { type Example, makeBatch } from './dataset.js';
 import { EngineError } from './errors.js';
+import { matmulT } from './forward.js';
 import { writeAtomic } from './io.js';
-import type { JaxModel, ModuleTraces } from './jax-model.js';
-import type { Adapter } from './params.js';
+import { JaxModel, type ModuleTraces } from './jax-model.js';
+import type { Adapter, Weights } from './params.js';
 import { Rng } from './rng.js';
+import { WasmMatmul } from './wasm-matmul.js';
 
 export type InfluenceParams = { kOut: number; dims: number; seed: number };
 export const DEFAULT_INFLUENCE: InfluenceParams = { kOut: 8, dims: 240, seed: 1234 };
@@ -60,11 +63,16 @@ class Projector {
   readonly outProj = new Map<string, Float32Array>();
   readonly final: Float32Array;
   readonly inDims: number;
+  readonly #wasm = WasmMatmul.create();
   constructor(
     readonly p: InfluenceParams,
     readonly modules: { name: string; out: number; r: number }[],
   ) {
-    for (const m of modules) this.outProj.set(m.name, outProjection(p.seed, m.name, p.kOut, m.out));
+    for (const m of modules) {
+      const P = outProjection(p.seed, m.name, p.kOut, m.out);
+      this.outProj.set(m.name, P);
+      this.#wasm?.add(P);
+    }
     this.inDims = modules.reduce((a, m) => a + p.kOut * m.r, 0);
     this.final = finalProjection(p.seed, p.dims, this.inDims);
   }
@@ -78,22 +86,17 @@ class Projector {
       let off = 0;
       for (const tr of traces) {
         const P = this.outProj.get(tr.name) as Float32Array;
-        const pd = new Float64Array(kOut);
+        // P·δₜ for every position of this example at once: [T, out] · Pᵀ → [T, kOut]
+        const delta = tr.delta.subarray(b * T * tr.out, (b + 1) * T * tr.out);
+        const pdAll = this.#wasm?.matmulT(delta, T, tr.out, P, kOut) ?? matmulT(delta, T, tr.out, P, kOut);
         for (let t = 0; t < T; t++) {
           const row = b * T + t;
-          const dOff = row * tr.out;
           let any = false;
-          for (let k = 0; k < kOut; k++) {
-            let s = 0;
-            const po = k * tr.out;
-            for (let j = 0; j < tr.out; j++) s += (P[po + j] as number) * (tr.delta[dOff + j] as number);
-            pd[k] = s;
-            if (s !== 0) any = true;
-          }
+          for (let k = 0; k < kOut; k++) if (pdAll[t * kOut + k] !== 0) any = true;
           if (!any) continue;
           const xo = row * tr.r;
           for (let k = 0; k < kOut; k++) {
-            const pk = pd[k] as number;
+            const pk = pdAll[t * kOut + k] as number;
             for (let j = 0; j < tr.r; j++)
               g[off + k * tr.r + j] = (g[off + k * tr.r + j] as number) + pk * (tr.xa[xo + j] as number);
           }
@@ -250,4 +253,63 @@ export function loadInfluence(dir: string): InfluenceStore {
     codes.set(new Int8Array(buf.buffer, buf.byteOffset + i * rec + 4, d), i * d);
   }
   return { params: j.params, modules: j.modules, rows: j.rows, codes, scales };
+}
+
+/**
+ * Influence of the stored rows on one output: the projected gradient of the output tokens' loss
+ * (given the prompt) against every row, aggregated per contributor (positive part).
+ */
+export async function queryInfluence(
+  jm: JaxModel,
+  adapter: Adapter,
+  store: InfluenceStore,
+  promptIds: number[],
+  outputIds: number[],
+  opts: { normalize?: boolean; padId?: number } = {},
+): Promise<{ scores: Float64Array; contributors: { contributor: string; score: number; share: number }[] }> {
+  if (outputIds.length === 0)
+    throw new EngineError('EMPTY_INPUT', 'influence query: the output has no tokens');
+  const ids = Int32Array.from([...promptIds, ...outputIds]);
+  const mask = new Float32Array(ids.length);
+  mask.fill(1, promptIds.length);
+  const { grads } = await projectedGradients(jm, adapter, [{ ids, mask }], store.params, {
+    batchSize: 1,
+    maxSeq: jm.cfg.contextLength,
+    padId: opts.padId ?? 0,
+  });
+  const scores = influenceScores(store, grads[0] as Float32Array, opts.normalize ?? false);
+  return { scores, contributors: contributorInfluence(store, scores) };
+}
+
+/** A loaded influence store with its model, ready for queries (what a server keeps per adapter). */
+export class InfluenceIndex {
+  private constructor(
+    readonly store: InfluenceStore,
+    readonly adapter: Adapter,
+    readonly jm: JaxModel,
+  ) {}
+
+  /** `base` is the base model (unmerged) and `adapter` the adapter the store was built with. */
+  static async load(
+    dir: string,
+    base: { config: ModelConfig; weights: Weights },
+    adapter: Adapter,
+  ): Promise<InfluenceIndex> {
+    const store = loadInfluence(dir);
+    const jm = await JaxModel.create(base.config);
+    jm.freezeBase(base.weights);
+    return new InfluenceIndex(store, adapter, jm);
+  }
+
+  query(
+    promptIds: number[],
+    outputIds: number[],
+    opts: { normalize?: boolean; padId?: number } = {},
+  ): ReturnType<typeof queryInfluence> {
+    return queryInfluence(this.jm, this.adapter, this.store, promptIds, outputIds, opts);
+  }
+
+  close(): void {
+    this.jm.releaseBase();
+  }
 }

@@ -29,6 +29,11 @@ export type TrainJob = {
   initSeed: number;
   /** Worker restarts after this many steps (eager jax-js memory growth stays bounded). */
   restartEvery: number;
+  /**
+   * Later phases: from `fromStep` on, `hyper` fields are overridden (e.g. a smaller batch). The
+   * worker restarts at each phase boundary, so every phase resumes from a checkpoint.
+   */
+  phases?: { fromStep: number; hyper: Partial<TrainHyper> }[];
   /** Extra metadata recorded with the output. */
   meta?: Record<string, unknown>;
   /** lora: at the end, store each row's projected gradient (one example per row in `datasetPath`'s train split). */
@@ -99,6 +104,21 @@ export async function runJob(
     restarts++;
     onEvent?.({ type: 'restart', step: result.step, restarts });
   }
+}
+
+/** The hyper-parameters in force at `step` (base hyper plus the overrides of the phases started). */
+export function hyperAt(job: TrainJob, step: number): TrainHyper {
+  let h = job.hyper;
+  for (const p of job.phases ?? []) if (step >= p.fromStep) h = { ...h, ...p.hyper };
+  return h;
+}
+
+/** First phase boundary after `step` (or Infinity). */
+export function nextPhase(job: TrainJob, step: number): number {
+  return Math.min(
+    Number.POSITIVE_INFINITY,
+    ...(job.phases ?? []).map((p) => p.fromStep).filter((s) => s > step),
+  );
 }
 
 export function readJob(path: string): TrainJob {

@@ -73,7 +73,7 @@ export type GenerateOptions = SamplingOptions & {
   maxTokens?: number;
   /** Seed of the sampling PRNG (same seed + same inputs → same output). */
   seed?: number;
-  /** Stop after emitting any of these ids (default: the tokenizer's eos). The stop id is not yielded. */
+  /** Stop at any of these ids (default: every special token of the tokenizer). The stop id is not yielded. */
   stop?: number[];
 };
 
@@ -112,7 +112,7 @@ export async function* generate(
     );
   }
   const maxTokens = Math.min(opts.maxTokens ?? 128, ctx - ids.length);
-  const stop = new Set(opts.stop ?? (tok ? [tok.special.eos] : []));
+  const stop = new Set(opts.stop ?? (tok ? Object.values(tok.special) : []));
   const rng = new Rng(opts.seed ?? 0);
   const f = model.forward;
   const cache = f.newCache();

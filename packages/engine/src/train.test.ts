@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { JaxModel } from './jax-model.js';
+import { hyperAt, nextPhase } from './job.js';
 import { initWeights } from './params.js';
 import { patternExamples, TINY } from './test-util.js';
 import { batchIndices, DEFAULT_HYPER, lrAt, Trainer, type TrainHyper } from './train.js';
@@ -78,6 +79,29 @@ test('a LoRA fine-tune lowers held-out loss and changes only the adapter', async
   assert.ok(afterEval.loss < before.loss - 0.3, `held-out loss ${before.loss} → ${afterEval.loss}`);
   for (const [k, v] of base) assert.deepEqual(v, snapshot.get(k), `${k} untouched`);
   m.releaseBase();
+});
+
+test('job phases override hyper-parameters from their first step on', () => {
+  const job = {
+    kind: 'base' as const,
+    outDir: '',
+    datasetPath: '',
+    tokenizerHash: '',
+    hyper: H,
+    initSeed: 1,
+    restartEvery: 100,
+    phases: [
+      { fromStep: 3, hyper: { batchSize: 2 } },
+      { fromStep: 5, hyper: { lr: 1 } },
+    ],
+  };
+  assert.equal(hyperAt(job, 2).batchSize, H.batchSize);
+  assert.equal(hyperAt(job, 3).batchSize, 2);
+  assert.deepEqual([hyperAt(job, 5).batchSize, hyperAt(job, 5).lr], [2, 1]);
+  assert.deepEqual(
+    [nextPhase(job, 0), nextPhase(job, 3), nextPhase(job, 5)],
+    [3, 5, Number.POSITIVE_INFINITY],
+  );
 });
 
 test('bad training input gives clear errors', async () => {

@@ -6,7 +6,7 @@ import { EngineError } from './errors.js';
 import { buildInfluenceStore, saveInfluence } from './influence.js';
 import { loadModelDir, saveAdapter, saveModel } from './io.js';
 import { JaxModel } from './jax-model.js';
-import { readJob, type TrainJob, type WorkerMessage } from './job.js';
+import { hyperAt, nextPhase, readJob, type TrainJob, type WorkerMessage } from './job.js';
 import { initWeights } from './params.js';
 import { Trainer } from './train.js';
 
@@ -23,6 +23,11 @@ function finish(m: WorkerMessage | null, code: number): void {
 async function main(job: TrainJob): Promise<WorkerMessage> {
   const data = loadDataset(job.datasetPath);
   const ckpt = join(job.outDir, 'checkpoint');
+  const statePath = join(ckpt, 'state.json');
+  const startStep = existsSync(statePath)
+    ? (JSON.parse(readFileSync(statePath, 'utf8')) as { step: number }).step
+    : 0;
+  const hyper = hyperAt(job, startStep);
   let trainer: Trainer;
   if (job.kind === 'base') {
     if (!job.config) throw new EngineError('BAD_CONFIG', 'base job needs a model config');
@@ -31,22 +36,22 @@ async function main(job: TrainJob): Promise<WorkerMessage> {
       model,
       { mode: 'full', config: job.config, weights: initWeights(job.config, job.initSeed) },
       data,
-      job.hyper,
+      hyper,
     );
   } else {
     if (!job.baseDir || !job.lora) throw new EngineError('BAD_CONFIG', 'lora job needs baseDir and lora');
     const base = loadModelDir(job.baseDir, { tokenizer: { hash: job.tokenizerHash } });
     const model = await JaxModel.create(base.config);
-    trainer = Trainer.newLora(model, base.config, base.weights, job.lora, data, job.hyper);
+    trainer = Trainer.newLora(model, base.config, base.weights, job.lora, data, hyper);
   }
   if (existsSync(ckpt)) trainer.loadCheckpoint(ckpt);
-  const until = Math.min(job.hyper.steps, trainer.step + job.restartEvery);
+  const until = Math.min(hyper.steps, trainer.step + job.restartEvery, nextPhase(job, trainer.step));
   await trainer.run(until, (e) => {
     send(e);
     send({ type: 'rss', step: e.step, rssMiB: process.memoryUsage().rss / 2 ** 20, pid: process.pid });
   });
   trainer.saveCheckpoint(ckpt);
-  if (trainer.step < job.hyper.steps) {
+  if (trainer.step < hyper.steps) {
     return { type: 'paused', step: trainer.step };
   }
   const ev = data.heldOut.length > 0 ? await trainer.evaluate(data.heldOut) : null;

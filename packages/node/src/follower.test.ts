@@ -13,7 +13,20 @@ import {
   signHeader,
   signTransaction,
 } from '@openledger/chain';
-import { type Address, BaseError, type Hex, OPEN, privateKeyToAddress, toHex } from '@openledger/core';
+import {
+  type Address,
+  BaseError,
+  bigintToBytes,
+  bytesToBigint,
+  decode,
+  encode,
+  type Hex,
+  OPEN,
+  privateKeyToAddress,
+  SECP256K1_N,
+  toHex,
+  type Value,
+} from '@openledger/core';
 import { Follower, followerMethods, rpcCall } from './follower.js';
 import { Node } from './node.js';
 import { BlockProducer } from './producer.js';
@@ -231,6 +244,18 @@ for (const c of [
       header: signHeader({ ...unsigned(b.header), stateRoot: `0x${'ab'.repeat(32)}` }, KEYS[0]!),
     }),
     reason: /state root after re-execution is 0x[0-9a-f]{64}, the block says 0x(ab){32}/,
+  },
+  {
+    // the transaction root commits to transaction hashes (EIP-712 digests), not to signatures
+    name: 'a correctly signed block carrying a transaction with a high-s signature',
+    tamper: (b: StoredBlock): StoredBlock => {
+      const [chainId, kind, fields, sig] = decode(b.txs[0]!) as [bigint, string, Value[], Uint8Array];
+      const high = sig.slice();
+      high.set(bigintToBytes(SECP256K1_N - bytesToBigint(sig.subarray(32, 64)), 32), 32);
+      high[64] = high[64] === 27 ? 28 : 27;
+      return { ...b, txs: [encode([chainId, kind, fields, high]), ...b.txs.slice(1)] };
+    },
+    reason: /transaction 0 is invalid: signature has a high s value .*\(HIGH_S_SIGNATURE\)/,
   },
   {
     name: 'a correctly signed block missing one of its transactions',

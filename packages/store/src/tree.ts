@@ -20,6 +20,27 @@ export const sha256n: (data: Uint8Array) => Buffer = oneShot
   ? (data) => oneShot('sha256', data, 'buffer')
   : (data) => crypto.createHash('sha256').update(data).digest();
 
+/**
+ * Bump allocator for node bytes: Node's own pool hands out 8 KiB slabs, and creating those dominated
+ * the allocation cost of a block's ~10^4 new nodes; 1 MiB slabs amortise it.
+ */
+let slab = Buffer.allocUnsafeSlow(0);
+let slabUsed = 0;
+export function allocNode(size: number): Buffer {
+  if (size > 64 * 1024) return Buffer.allocUnsafeSlow(size);
+  if (slabUsed + size > slab.length) {
+    slab = Buffer.allocUnsafeSlow(1024 * 1024);
+    slabUsed = 0;
+  }
+  const b = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += (size + 7) & ~7;
+  return b;
+}
+
+const copyBytes = (dst: Buffer, dstOff: number, src: Uint8Array, srcOff: number, n: number): void => {
+  for (let k = 0; k < n; k++) dst[dstOff + k] = src[srcOff + k]!;
+};
+
 /** A pointer from a parent to a child node. */
 export interface ChildRef {
   readonly hash: Buffer;
@@ -45,7 +66,7 @@ const popcount16 = (x: number): number => {
  */
 export function nodeKey(version: number, pathSource: Uint8Array, depth: number): Buffer {
   const len = (depth + 1) >> 1;
-  const k = Buffer.allocUnsafe(6 + len);
+  const k = allocNode(6 + len);
   k[0] = NODE_PREFIX;
   k.writeUInt32BE(version, 1);
   k[5] = depth;
@@ -69,10 +90,10 @@ export function encodeLeaf(
   key: Uint8Array,
   value: Uint8Array,
 ): Buffer {
-  const b = Buffer.allocUnsafe(69 + key.length + value.length);
+  const b = allocNode(69 + key.length + value.length);
   b[0] = 0;
-  b.set(keyHash, 1);
-  b.set(valueHash, 33);
+  copyBytes(b, 1, keyHash, 0, 32);
+  copyBytes(b, 33, valueHash, 0, 32);
   b.writeUInt32BE(key.length, 65);
   b.set(key, 69);
   b.set(value, 69 + key.length);
@@ -113,7 +134,7 @@ export function encodeInternal(children: readonly (ChildRef | undefined)[]): { b
       c++;
     }
   }
-  const b = Buffer.allocUnsafe(5 + 36 * c);
+  const b = allocNode(5 + 36 * c);
   b[0] = 1;
   b.writeUInt16BE(bitmap, 1);
   const vOff = 5 + 32 * c;
@@ -122,10 +143,55 @@ export function encodeInternal(children: readonly (ChildRef | undefined)[]): { b
   for (let i = 0; i < 16; i++) {
     const ch = children[i];
     if (!ch) continue;
-    b.set(ch.hash, 3 + 32 * j);
+    copyBytes(b, 3 + 32 * j, ch.hash, 0, 32);
     b.writeUInt32BE(ch.version, vOff + 4 * j);
     j++;
   }
+  return { bytes: b, hash: sha256n(b.subarray(0, 3 + 32 * c)) };
+}
+
+/**
+ * Encodes a node equal to `old` except for the children in `touchedMask` (taken from `touched`,
+ * undefined = removed); `bitmap` is the resulting set of children. Untouched children are copied as bytes.
+ */
+export function encodeInternalMerged(
+  old: Buffer,
+  touched: readonly (ChildRef | undefined)[],
+  touchedMask: number,
+  bitmap: number,
+): { bytes: Buffer; hash: Buffer } {
+  const oldBitmap = old.readUInt16BE(1);
+  const oldCount = popcount16(oldBitmap);
+  const oldLeafmap = old.readUInt16BE(3 + 32 * oldCount);
+  const oldVersions = 5 + 32 * oldCount;
+  const c = popcount16(bitmap);
+  const b = allocNode(5 + 36 * c);
+  b[0] = 1;
+  b.writeUInt16BE(bitmap, 1);
+  const vOff = 5 + 32 * c;
+  let leafmap = 0;
+  let j = 0;
+  let oj = 0;
+  for (let n = 0; n < 16; n++) {
+    const bit = 1 << n;
+    const inOld = (oldBitmap & bit) !== 0;
+    if (touchedMask & bit) {
+      const ch = touched[n];
+      if (ch) {
+        copyBytes(b, 3 + 32 * j, ch.hash, 0, 32);
+        b.writeUInt32BE(ch.version, vOff + 4 * j);
+        if (ch.leaf) leafmap |= bit;
+        j++;
+      }
+    } else if (inOld) {
+      copyBytes(b, 3 + 32 * j, old, 3 + 32 * oj, 32);
+      copyBytes(b, vOff + 4 * j, old, oldVersions + 4 * oj, 4);
+      if (oldLeafmap & bit) leafmap |= bit;
+      j++;
+    }
+    if (inOld) oj++;
+  }
+  b.writeUInt16BE(leafmap, 3 + 32 * c);
   return { bytes: b, hash: sha256n(b.subarray(0, 3 + 32 * c)) };
 }
 
@@ -186,6 +252,22 @@ export interface TreeItem {
   readonly key: Buffer;
   readonly value: Buffer | null;
   readonly valueHash: Buffer | null;
+  /**
+   * The key's value in the base state (null = absent), read from the latest-state table. It tells
+   * whether the leaf on the key's path is the key's own, so an update needs no read of the old leaf.
+   */
+  readonly old: Buffer | null;
+}
+
+/** Whether the leaf reached by items[lo..hi) must be read: none of them is in the tree, one is a put. */
+export function leafReadNeeded(items: readonly TreeItem[], lo: number, hi: number): boolean {
+  let put = false;
+  for (let i = lo; i < hi; i++) {
+    const it = items[i]!;
+    if (it.old !== null) return false;
+    if (it.value !== null) put = true;
+  }
+  return put;
 }
 
 /** Thrown inside a compute pass when nodes must be loaded first. */
@@ -248,6 +330,23 @@ export class TreeUpdate {
       return this.build(depth, pathSource, specs, 0, specs.length);
     }
     if (ref.leaf) {
+      // one of the items already in the tree ⇒ the leaf here is that key's own leaf: no read needed
+      let own = -1;
+      let live = 0;
+      for (let i = lo; i < hi; i++) {
+        const it = items[i]!;
+        if (it.old !== null && own < 0) own = i;
+        if (it.value !== null) live++;
+      }
+      if (own >= 0) {
+        const it = items[own]!;
+        if (live === 1 && it.value !== null && it.value.equals(it.old!)) return ref;
+        this.markStale(ref.version, pathSource, depth);
+        const specs: Spec[] = [];
+        for (let i = lo; i < hi; i++) if (items[i]!.value !== null) specs.push({ item: items[i]! });
+        return this.build(depth, pathSource, specs, 0, specs.length);
+      }
+      if (live === 0) return ref; // only deletes of absent keys
       const bytes = this.load(ref.version, pathSource, depth);
       if (bytes === undefined) return INCOMPLETE;
       const leafKeyHash = bytes.subarray(1, 33);
@@ -285,45 +384,39 @@ export class TreeUpdate {
     }
     const node = this.load(ref.version, pathSource, depth);
     if (node === undefined) return INCOMPLETE;
-    const children = internalChildren(node);
-    let changed = false;
+    // only the touched children are decoded; the others are copied from the old node's bytes
+    const touched: (ChildRef | undefined)[] = new Array(16);
+    let touchedMask = 0;
     let incomplete = false;
     let i = lo;
     while (i < hi) {
       const n = nibbleAt(items[i]!.keyHash, depth);
       let j = i + 1;
       while (j < hi && nibbleAt(items[j]!.keyHash, depth) === n) j++;
-      const old = children[n];
+      const old = internalChild(node, n);
       const next = this.update(old, depth + 1, i, j);
       if (next === INCOMPLETE) incomplete = true;
       else if (next !== old) {
-        children[n] = next;
-        changed = true;
+        touched[n] = next;
+        touchedMask |= 1 << n;
       }
       i = j;
     }
     if (incomplete) return INCOMPLETE;
-    if (!changed) return ref;
+    if (touchedMask === 0) return ref;
     this.markStale(ref.version, pathSource, depth);
-    let count = 0;
-    let only = -1;
-    for (let n = 0; n < 16; n++) {
-      if (children[n]) {
-        count++;
-        only = n;
-      }
+    let bitmap = internalBitmap(node) & ~touchedMask;
+    for (let n = 0; n < 16; n++) if (touched[n]) bitmap |= 1 << n;
+    if (bitmap === 0) return undefined;
+    if (depth > 0 && (bitmap & (bitmap - 1)) === 0) {
+      const only = 31 - Math.clz32(bitmap);
+      const child = touched[only] ?? internalChild(node, only)!;
+      if (child.leaf)
+        return this.relocateLeaf(child, childPath(pathSource, depth, only), depth + 1, pathSource, depth);
     }
-    if (count === 0) return undefined;
-    if (count === 1 && depth > 0 && children[only]!.leaf) {
-      return this.relocateLeaf(
-        children[only]!,
-        childPath(pathSource, depth, only),
-        depth + 1,
-        pathSource,
-        depth,
-      );
-    }
-    return this.writeInternal(children, pathSource, depth);
+    const { bytes, hash } = encodeInternalMerged(node, touched, touchedMask, bitmap);
+    this.newNodes.set(nodeKey(this.version, pathSource, depth).toString('latin1'), bytes);
+    return { hash, version: this.version, leaf: false };
   }
 
   /** Moves a leaf from (from, fromDepth) up to (to, toDepth) when its siblings are gone. */
@@ -365,6 +458,8 @@ export class TreeUpdate {
     hi: number,
   ): ChildRef | undefined {
     if (lo >= hi) return undefined;
+    if (depth >= 64)
+      throw new StoreError('CORRUPT_STORE', 'two tree entries share a key hash (duplicate write?)');
     if (hi - lo === 1 && depth > 0) {
       const s = specs[lo]!;
       let bytes: Buffer;

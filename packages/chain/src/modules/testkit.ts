@@ -1,5 +1,5 @@
-import { type Address, type Hex, OPEN, privateKeyToAddress, toHexRaw } from '@openledger/core';
 import assert from 'node:assert/strict';
+import { type Address, type Hex, OPEN, privateKeyToAddress, toHexRaw } from '@openledger/core';
 import type { App, BlockResult, PreparedTx } from '../app.js';
 import type { TxReceipt } from '../block.js';
 import { type BlockInfo, Ctx } from '../context.js';
@@ -93,6 +93,11 @@ export class TestChain {
     return this.app.prepareTx(this.app.registry.encodeTx(signed));
   }
 
+  /** Drops the locally tracked nonces (after building a transaction that will not be sent). */
+  forgetNonces(): void {
+    this.nonces.clear();
+  }
+
   /** Applies a block of `txs` (`dt` seconds after the last) and commits it. */
   async block(txs: PreparedTx[] = [], dt = 1n): Promise<BlockResult> {
     const info = this.nextBlock(dt);
@@ -118,6 +123,7 @@ export class TestChain {
     if (time > this.time) await this.block([], time - this.time);
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: tests read query answers field by field
   query(path: string, args: Record<string, unknown> = {}): Promise<any> {
     return this.app.query({ state: this.state, height: this.height }, path, args);
   }

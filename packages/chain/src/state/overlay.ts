@@ -21,13 +21,58 @@ function inRange(key: Uint8Array, prefix: Uint8Array, opts: IterateOptions): boo
  */
 export class Overlay implements StateReader {
   readonly writes: StateWrites = new Map();
+  /**
+   * Values read from a parent that is not an overlay (committed state, which does not change while
+   * a context over it lives: blocks are applied, then committed). PERF: a key read several times in
+   * a block (parameters, the fee collector, a sender's nonce) costs one database read.
+   */
+  private readonly reads: Map<string, Uint8Array | undefined> | undefined;
+  private readonly parentOverlay: Overlay | undefined;
 
-  constructor(readonly parent: StateReader) {}
+  constructor(readonly parent: StateReader) {
+    this.parentOverlay = parent instanceof Overlay ? parent : undefined;
+    this.reads = this.parentOverlay ? undefined : new Map();
+  }
 
-  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    const hex = toHexRaw(key);
-    if (this.writes.has(hex)) return this.writes.get(hex) ?? undefined;
-    return this.parent.get(key);
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.getHex(toHexRaw(key), key);
+  }
+
+  /** `get` with the key's hex already computed (overlays pass it down to their parents). */
+  getHex(hex: string, key: Uint8Array): Promise<Uint8Array | undefined> {
+    const w = this.writes.get(hex);
+    if (w !== undefined) return Promise.resolve(w === null ? undefined : w);
+    if (this.parentOverlay) return this.parentOverlay.getHex(hex, key);
+    const reads = this.reads!;
+    if (reads.has(hex)) return Promise.resolve(reads.get(hex));
+    return this.parent.get(key).then((v) => {
+      reads.set(hex, v);
+      return v;
+    });
+  }
+
+  /**
+   * Warms the read cache with one batched read of `keys` (when the parent reader supports it).
+   * Only a performance hint: every later `get` answers exactly as without it.
+   */
+  async prefetch(keys: Uint8Array[]): Promise<void> {
+    if (this.parentOverlay) return this.parentOverlay.prefetch(keys);
+    const getMany = this.parent.getMany;
+    if (!getMany) return;
+    const reads = this.reads!;
+    const todo: Uint8Array[] = [];
+    const hexes: string[] = [];
+    const seen = new Set<string>();
+    for (const k of keys) {
+      const hex = toHexRaw(k);
+      if (reads.has(hex) || this.writes.has(hex) || seen.has(hex)) continue;
+      seen.add(hex);
+      todo.push(k);
+      hexes.push(hex);
+    }
+    if (todo.length === 0) return;
+    const values = await getMany.call(this.parent, todo);
+    for (let i = 0; i < hexes.length; i++) if (!reads.has(hexes[i]!)) reads.set(hexes[i]!, values[i]);
   }
 
   set(key: Uint8Array, value: Uint8Array): void {

@@ -2,6 +2,8 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BaseError, formatOpen, type Hex } from '@openledger/core';
 import {
+  attachBlobStore,
+  BlobStore,
   BlockProducer,
   Follower,
   genesisFromJson,
@@ -18,9 +20,12 @@ import { decryptKey, loadKeystore, openLedgerHome } from '../keystore.js';
 
 const log = (line: string) => process.stderr.write(`[node] ${line}\n`);
 
-async function listen(node: Node, port: number, host: string): Promise<RpcServer> {
+async function listen(node: Node, port: number, host: string, dataDir?: string): Promise<RpcServer> {
+  // the blob store (contributions, evidence, adapters) lives beside the database, in <data-dir>/blobs
+  const blobs = await BlobStore.open(dataDir ? join(dataDir, 'blobs') : undefined);
+  const service = attachBlobStore(node, blobs, { log });
   try {
-    return await startRpcServer(node, { port, host, log });
+    return await startRpcServer(node, { port, host, log, routes: service.routes, methods: service.methods });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new BaseError('PORT_IN_USE', `port ${port} is already in use`, {
@@ -94,7 +99,7 @@ export const nodeCommand: Command = {
           const node = await Node.open({ dataDir, genesis });
           const follower = new Follower(node, follow, { log });
           await follower.start();
-          const rpc = await listen(node, port, host);
+          const rpc = await listen(node, port, host, dataDir);
           process.stdout.write(
             `following ${follow} at height ${node.height}\nRPC ${rpc.url}  WebSocket ${rpc.wsUrl}\n`,
           );
@@ -124,7 +129,7 @@ export const nodeCommand: Command = {
           ...(genesis ? { genesis } : {}),
           ...(sequencerKey ? { sequencerKey } : {}),
         });
-        const rpc = await listen(node, port, host);
+        const rpc = await listen(node, port, host, dataDir);
         const producer = sequencerKey
           ? new BlockProducer(node, Number(args.options.get('block-interval')), log)
           : undefined;
@@ -159,7 +164,7 @@ export async function startDevnet(opts: {
   });
   let rpc: RpcServer;
   try {
-    rpc = await listen(node, opts.port, opts.host ?? '127.0.0.1');
+    rpc = await listen(node, opts.port, opts.host ?? '127.0.0.1', opts.dataDir);
   } catch (e) {
     await node.close();
     throw e;

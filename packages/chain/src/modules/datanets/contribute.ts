@@ -1,8 +1,8 @@
-import { type Address, fromHex, type Hex } from '@openledger/core';
 import { MAX_FILE_BYTES } from '@openledger/attribution/rules';
+import { type Address, fromHex, type Hex } from '@openledger/core';
 import { ChainError } from '../../errors.js';
 import type { MessageDef } from '../../module.js';
-import { deriveId, b32, isZeroHash, param } from '../shared/state.js';
+import { b32, deriveId, isZeroHash, param } from '../shared/state.js';
 import { DATANET_BONDS } from './keeper.js';
 import { type Contribution, isCurator, keys, putContribution, putDatanet, requireDatanet } from './state.js';
 
@@ -15,7 +15,8 @@ type ContributeFields = { datanet: Hex; blobHash: Hex; size: bigint; rowCount: b
  */
 export const contribute: MessageDef<ContributeFields> = {
   kind: 'Contribute',
-  description: 'Submit an uploaded file (by blob hash, size, row count and rowsRoot) to a Datanet for curation.',
+  description:
+    'Submit an uploaded file (by blob hash, size, row count and rowsRoot) to a Datanet for curation.',
   fields: [
     { name: 'datanet', type: 'bytes32' },
     { name: 'blobHash', type: 'bytes32' },
@@ -29,9 +30,13 @@ export const contribute: MessageDef<ContributeFields> = {
     if (d.private && d.owner.toLowerCase() !== msg.from.toLowerCase()) {
       const allowed = await ctx.get(keys.allow(d.id, msg.from));
       if (!allowed) {
-        throw new ChainError('NOT_ALLOWED', `Datanet ${d.id} is private and ${msg.from} is not on its allow-list`, {
-          metaMessages: ['Ask the Datanet owner to add your address (openledger datanet allow).'],
-        });
+        throw new ChainError(
+          'NOT_ALLOWED',
+          `Datanet ${d.id} is private and ${msg.from} is not on its allow-list`,
+          {
+            metaMessages: ['Ask the Datanet owner to add your address (openledger datanet allow).'],
+          },
+        );
       }
     }
     if (msg.size < 1n || msg.size > BigInt(MAX_FILE_BYTES)) {
@@ -49,7 +54,10 @@ export const contribute: MessageDef<ContributeFields> = {
     ctx.gas.consume(msg.size * (await param(ctx, 'datanets', 'contributionByteGas')), 'contribution bytes');
     const existing = await ctx.get(keys.blob(d.id, msg.blobHash));
     if (existing !== undefined) {
-      throw new ChainError('DUPLICATE_CONTRIBUTION', `blob ${msg.blobHash} was already contributed to this Datanet`);
+      throw new ChainError(
+        'DUPLICATE_CONTRIBUTION',
+        `blob ${msg.blobHash} was already contributed to this Datanet`,
+      );
     }
     const seq = d.contributionSeq + 1n;
     const id = deriveId('openledger.contribution', fromHex(d.id), seq);

@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fromHex, type Hex, OPEN, toHex } from '@openledger/core';
 import { VersionTree, versionLeaf } from '@openledger/attribution/rules';
+import { fromHex, type Hex, OPEN, toHex } from '@openledger/core';
 import { TREASURY } from '../bank/keeper.js';
+import {
+  ADDRS,
+  contributionOf,
+  DEFAULT_DATANET,
+  eventAttr,
+  GAS_PRICE,
+  KEYS,
+  testChain,
+} from '../shared/testkit.js';
 import { SLASHED } from '../slashing/keeper.js';
-import { ADDRS, contributionOf, DEFAULT_DATANET, eventAttr, GAS_PRICE, KEYS, testChain } from '../shared/testkit.js';
 import { DATANET_BONDS, DATANET_REWARDS } from './keeper.js';
 
 const [owner, alice, bob, carol, stranger] = KEYS as [Hex, Hex, Hex, Hex, Hex];
@@ -23,7 +31,10 @@ async function withDatanet(fields: Partial<typeof DEFAULT_DATANET> = {}) {
       rowCount: c.rowCount,
       rowsRoot: c.rowsRoot,
     });
-    const cid = receipt.status === 'ok' ? (eventAttr(receipt, 'datanets.contributed', 'contribution') as Hex) : ('0x' as Hex);
+    const cid =
+      receipt.status === 'ok'
+        ? (eventAttr(receipt, 'datanets.contributed', 'contribution') as Hex)
+        : ('0x' as Hex);
     return { receipt, c, id: cid };
   };
   return { chain, id, submit };
@@ -31,7 +42,12 @@ async function withDatanet(fields: Partial<typeof DEFAULT_DATANET> = {}) {
 
 test('approvals append version leaves; roots equal the attribution rules’ version tree', async () => {
   const { chain, id, submit } = await withDatanet();
-  const texts = ['alpha row one\n\nalpha row two', 'beta row', 'gamma one\n\ngamma two\n\ngamma three', 'delta'];
+  const texts = [
+    'alpha row one\n\nalpha row two',
+    'beta row',
+    'gamma one\n\ngamma two\n\ngamma three',
+    'delta',
+  ];
   const keys = [alice, bob, alice, carol];
   const tree = new VersionTree();
   let firstRow = 0n;
@@ -41,14 +57,24 @@ test('approvals append version leaves; roots equal the attribution rules’ vers
     const a = await chain.ok(owner, 'ApproveContribution', { contribution: s.id });
     const version = BigInt(i + 1);
     tree.append(
-      versionLeaf({ contributor: fromHex(ADDRS[[1, 2, 1, 3][i]!]!), version, firstRow, rowCount: s.c.rowCount, rowsRoot: fromHex(s.c.rowsRoot) }),
+      versionLeaf({
+        contributor: fromHex(ADDRS[[1, 2, 1, 3][i]!]!),
+        version,
+        firstRow,
+        rowCount: s.c.rowCount,
+        rowsRoot: fromHex(s.c.rowsRoot),
+      }),
     );
     firstRow += s.c.rowCount;
     assert.equal(eventAttr(a, 'datanets.approved', 'root'), toHex(tree.root(i + 1)));
   }
-  const versions = (await chain.query('datanets.versions', { datanet: id })) as { version: bigint; root: Hex; firstRow: bigint }[];
+  const versions = (await chain.query('datanets.versions', { datanet: id })) as {
+    version: bigint;
+    root: Hex;
+    firstRow: bigint;
+  }[];
   assert.equal(versions.length, 4);
-  versions.forEach((v, i) => assert.equal(v.root, toHex(tree.root(i + 1))));
+  for (const [i, v] of versions.entries()) assert.equal(v.root, toHex(tree.root(i + 1)));
   assert.deepEqual(
     versions.map((v) => v.firstRow),
     [0n, 2n, 3n, 6n],
@@ -62,7 +88,11 @@ test('approvals append version leaves; roots equal the attribution rules’ vers
   assert.equal(byAddr.get(aliceAddr)?.acceptedRows, 5n);
   assert.equal(byAddr.get(aliceAddr)?.firstVersion, 1n);
   assert.equal(byAddr.get(carolAddr)?.firstVersion, 4n);
-  const d = (await chain.query('datanets.datanet', { id })) as { versionCount: bigint; totalRows: bigint; latestRoot: Hex };
+  const d = (await chain.query('datanets.datanet', { id })) as {
+    versionCount: bigint;
+    totalRows: bigint;
+    latestRoot: Hex;
+  };
   assert.equal(d.versionCount, 4n);
   assert.equal(d.totalRows, 7n);
   assert.equal(d.latestRoot, toHex(tree.root(4)));
@@ -86,7 +116,10 @@ test('bad input: private Datanet stranger, approving twice, no rows, duplicates 
   const twice = await chain.send(owner, 'ApproveContribution', { contribution: ok.id });
   assert.equal(twice.code, 'CONTRIBUTION_NOT_PENDING');
   const notCurator = await submit(alice, 'another row');
-  assert.equal((await chain.send(bob, 'ApproveContribution', { contribution: notCurator.id })).code, 'UNAUTHORIZED');
+  assert.equal(
+    (await chain.send(bob, 'ApproveContribution', { contribution: notCurator.id })).code,
+    'UNAUTHORIZED',
+  );
 
   const empty = await chain.send(alice, 'Contribute', {
     datanet: id,
@@ -105,7 +138,10 @@ test('bad input: private Datanet stranger, approving twice, no rows, duplicates 
   });
   assert.equal(huge.code, 'INVALID_SIZE');
   // the allow-list can be extended by the owner only
-  assert.equal((await chain.send(alice, 'SetDatanetAllowList', { datanet: id, add: [strangerAddr], remove: [] })).code, 'UNAUTHORIZED');
+  assert.equal(
+    (await chain.send(alice, 'SetDatanetAllowList', { datanet: id, add: [strangerAddr], remove: [] })).code,
+    'UNAUTHORIZED',
+  );
   await chain.ok(owner, 'SetDatanetAllowList', { datanet: id, add: [strangerAddr], remove: [] });
   assert.equal((await submit(stranger, 'now invited')).receipt.status, 'ok');
   assert.deepEqual(await chain.invariants(), []);
@@ -126,14 +162,28 @@ test('bonds: returned on rejection, slashed when adversarial, withdrawable after
   const c = await submit(carol, 'good row');
   assert.equal(await chain.balance(DATANET_BONDS), 3n * bond);
   const aliceBefore = await chain.balance(aliceAddr);
-  const r1 = await chain.ok(owner, 'RejectContribution', { contribution: a.id, adversarial: false, reason: 'off-topic' });
+  const r1 = await chain.ok(owner, 'RejectContribution', {
+    contribution: a.id,
+    adversarial: false,
+    reason: 'off-topic',
+  });
   assert.equal(await chain.balance(aliceAddr), aliceBefore + bond);
   assert.equal(r1.events.length > 0, true);
-  await chain.ok(owner, 'RejectContribution', { contribution: b.id, adversarial: true, reason: 'poisoned data' });
+  await chain.ok(owner, 'RejectContribution', {
+    contribution: b.id,
+    adversarial: true,
+    reason: 'poisoned data',
+  });
   assert.equal(await chain.balance(SLASHED), bond);
-  assert.equal(((await chain.query('datanets.penalty', { address: bobAddr })) as { score: bigint }).score, 1n);
+  assert.equal(
+    ((await chain.query('datanets.penalty', { address: bobAddr })) as { score: bigint }).score,
+    1n,
+  );
   await chain.ok(owner, 'ApproveContribution', { contribution: c.id });
-  assert.equal((await chain.send(carol, 'WithdrawContributionBond', { contribution: c.id })).code, 'BOND_LOCKED');
+  assert.equal(
+    (await chain.send(carol, 'WithdrawContributionBond', { contribution: c.id })).code,
+    'BOND_LOCKED',
+  );
   await chain.advance(604_800n);
   const carolBefore = await chain.balance(carolAddr);
   const w = await chain.ok(carol, 'WithdrawContributionBond', { contribution: c.id });
@@ -147,11 +197,21 @@ test('FlagContribution: curators or governance only, once; slashes the held bond
   const { chain, submit } = await withDatanet({ contributorBond: bond });
   const a = await submit(alice, 'biased row');
   await chain.ok(owner, 'ApproveContribution', { contribution: a.id });
-  assert.equal((await chain.send(bob, 'FlagContribution', { contribution: a.id, reason: 'biased' })).code, 'UNAUTHORIZED');
+  assert.equal(
+    (await chain.send(bob, 'FlagContribution', { contribution: a.id, reason: 'biased' })).code,
+    'UNAUTHORIZED',
+  );
   await chain.gov('FlagContribution', { contribution: a.id, reason: 'biased (penalty proposal)' });
   assert.equal(await chain.balance(SLASHED), bond);
-  assert.equal((await chain.send(owner, 'FlagContribution', { contribution: a.id, reason: 'again' })).code, 'ALREADY_FLAGGED');
-  const c = (await chain.query('datanets.contribution', { id: a.id })) as { flagged: boolean; bond: bigint; status: string };
+  assert.equal(
+    (await chain.send(owner, 'FlagContribution', { contribution: a.id, reason: 'again' })).code,
+    'ALREADY_FLAGGED',
+  );
+  const c = (await chain.query('datanets.contribution', { id: a.id })) as {
+    flagged: boolean;
+    bond: bigint;
+    status: string;
+  };
   assert.equal(c.flagged, true);
   assert.equal(c.bond, 0n);
   assert.equal(c.status, 'approved');
@@ -167,18 +227,28 @@ test('training licence: fee credited pro rata to rows of versions ≤ v (Fenwick
   await chain.ok(owner, 'ApproveContribution', { contribution: b.id });
   const reg = await chain.ok(carol, 'RegisterModel', { name: 'm', baseModel: 'base', description: '' });
   const model = eventAttr(reg, 'models.registered', 'model') as Hex;
-  assert.equal((await chain.send(alice, 'BuyTrainingLicence', { model, datanet: id, version: 2n })).code, 'UNAUTHORIZED');
-  assert.equal((await chain.send(carol, 'BuyTrainingLicence', { model, datanet: id, version: 3n })).code, 'VERSION_NOT_FOUND');
+  assert.equal(
+    (await chain.send(alice, 'BuyTrainingLicence', { model, datanet: id, version: 2n })).code,
+    'UNAUTHORIZED',
+  );
+  assert.equal(
+    (await chain.send(carol, 'BuyTrainingLicence', { model, datanet: id, version: 3n })).code,
+    'VERSION_NOT_FOUND',
+  );
   const treasuryBefore = await chain.balance(TREASURY);
   await chain.ok(carol, 'BuyTrainingLicence', { model, datanet: id, version: 2n });
-  assert.equal((await chain.send(carol, 'BuyTrainingLicence', { model, datanet: id, version: 1n })).code, 'ALREADY_LICENSED');
+  assert.equal(
+    (await chain.send(carol, 'BuyTrainingLicence', { model, datanet: id, version: 1n })).code,
+    'ALREADY_LICENSED',
+  );
   const c = await submit(carol, 'c1'); // version 3, accepted after the licence
   await chain.ok(owner, 'ApproveContribution', { contribution: c.id });
 
   const perRow = (fee * 10n ** 18n) / 7n;
   const remainder = fee - (perRow * 7n + 10n ** 18n - 1n) / 10n ** 18n;
   assert.equal(await chain.balance(TREASURY), treasuryBefore + remainder);
-  const claimable = async (cid: Hex) => ((await chain.query('datanets.contribution', { id: cid })) as { claimable: bigint }).claimable;
+  const claimable = async (cid: Hex) =>
+    ((await chain.query('datanets.contribution', { id: cid })) as { claimable: bigint }).claimable;
   assert.equal(await claimable(a.id), (3n * perRow) / 10n ** 18n);
   assert.equal(await claimable(b.id), (4n * perRow) / 10n ** 18n);
   assert.equal(await claimable(c.id), 0n);
@@ -198,9 +268,15 @@ test('queries: contributions by contributor, pending queue, list, licences', asy
   const b = await submit(alice, 'two');
   await submit(bob, 'three');
   await chain.ok(owner, 'ApproveContribution', { contribution: b.id });
-  const mine = (await chain.query('datanets.contributions', { contributor: aliceAddr })) as { id: Hex; status: string }[];
+  const mine = (await chain.query('datanets.contributions', { contributor: aliceAddr })) as {
+    id: Hex;
+    status: string;
+  }[];
   assert.deepEqual(new Set(mine.map((c) => c.id)), new Set([a.id, b.id]));
-  const pending = (await chain.query('datanets.pending', { datanet: id })) as { id: Hex; contributor: string }[];
+  const pending = (await chain.query('datanets.pending', { datanet: id })) as {
+    id: Hex;
+    contributor: string;
+  }[];
   assert.deepEqual(
     pending.map((p) => p.contributor),
     [aliceAddr, bobAddr],
@@ -235,10 +311,16 @@ test('an appeal (governance ReverseSlash) returns a flagged contribution’s bon
   await chain.ok(owner, 'ApproveContribution', { contribution: a.id });
   const flag = await chain.ok(owner, 'FlagContribution', { contribution: a.id, reason: 'redundant' });
   const slashId = BigInt(eventAttr(flag, 'slashing.hold', 'id'));
-  assert.equal(((await chain.query('datanets.penalty', { address: aliceAddr })) as { score: bigint }).score, 1n);
+  assert.equal(
+    ((await chain.query('datanets.penalty', { address: aliceAddr })) as { score: bigint }).score,
+    1n,
+  );
   const before = await chain.balance(aliceAddr);
   await chain.gov('ReverseSlash', { slashId });
   assert.equal(await chain.balance(aliceAddr), before + bond);
-  assert.equal(((await chain.query('datanets.penalty', { address: aliceAddr })) as { score: bigint }).score, 0n);
+  assert.equal(
+    ((await chain.query('datanets.penalty', { address: aliceAddr })) as { score: bigint }).score,
+    0n,
+  );
   assert.deepEqual(await chain.invariants(), []);
 });

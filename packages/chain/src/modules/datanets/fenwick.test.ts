@@ -11,14 +11,26 @@ import { fenwickAdd, fenwickSuffix } from './fenwick.js';
 
 const key = (i: bigint) => new Uint8Array([...utf8('fw/'), ...u64be(i)]);
 const ctxOf = (gas = new InfiniteGasMeter()) =>
-  new Ctx(new MemoryState(), gas, { chainId: 1n, height: 1, time: 0n, proposer: SYSTEM }, SYSTEM, {} as Keepers);
+  new Ctx(
+    new MemoryState(),
+    gas,
+    { chainId: 1n, height: 1, time: 0n, proposer: SYSTEM },
+    SYSTEM,
+    {} as Keepers,
+  );
 
 test('property: suffix sums equal the naive sum over versions ≥ c while versions are appended', async () => {
   await fc.assert(
     fc.asyncProperty(
-      fc.array(fc.oneof(fc.constant<['append']>(['append']), fc.tuple(fc.constant('credit' as const), fc.nat(1_000), fc.bigInt({ min: 0n, max: 10n ** 30n }))), {
-        maxLength: 80,
-      }),
+      fc.array(
+        fc.oneof(
+          fc.constant<['append']>(['append']),
+          fc.tuple(fc.constant('credit' as const), fc.nat(1_000), fc.bigInt({ min: 0n, max: 10n ** 30n })),
+        ),
+        {
+          maxLength: 80,
+        },
+      ),
       async (ops) => {
         const ctx = ctxOf();
         const naive: bigint[] = [0n]; // naive[v] = reward per row added at v (1-based)

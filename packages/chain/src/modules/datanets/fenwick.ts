@@ -1,6 +1,6 @@
+import { decode } from '@openledger/core';
 import type { Ctx } from '../../context.js';
 import type { StateReader } from '../../state/types.js';
-import { decode } from '@openledger/core';
 import { readAmount, writeAmount } from '../shared/state.js';
 
 /**

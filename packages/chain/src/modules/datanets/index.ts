@@ -2,15 +2,20 @@ import { decode, toHex } from '@openledger/core';
 import type { App } from '../../app.js';
 import type { Module } from '../../module.js';
 import { queryCtx } from '../shared/external.js';
+import { readAmount, writeAmount } from '../shared/state.js';
 import { contribute } from './contribute.js';
 import { createDatanetsKeeper, DATANET_BONDS, DATANET_REWARDS } from './keeper.js';
 import { buyTrainingLicence } from './licence.js';
 import { createDatanet, setDatanetAllowList, updateDatanet } from './manage.js';
 import { DATANETS_PARAMS } from './params.js';
 import { datanetsQueries } from './queries.js';
-import { approveContribution, flagContribution, rejectContribution, withdrawContributionBond } from './review.js';
+import {
+  approveContribution,
+  flagContribution,
+  rejectContribution,
+  withdrawContributionBond,
+} from './review.js';
 import { contributionFromValue, dk, keys } from './state.js';
-import { readAmount, writeAmount } from '../shared/state.js';
 
 export { DATANET_BONDS, DATANET_REWARDS, type DatanetsKeeper } from './keeper.js';
 export { datanetsDevnetParams } from './params.js';
@@ -31,7 +36,11 @@ export function datanetsModule(app: App): Module {
       await ctx.keepers.bank.transfer(ctx, DATANET_BONDS, subject, amount);
       const score = await readAmount(ctx, keys.penalty(subject));
       writeAmount(ctx, keys.penalty(subject), score > 0n ? score - 1n : 0n);
-      ctx.emit('datanets.penaltyReversed', { contributor: subject, returned: amount, score: score > 0n ? score - 1n : 0n });
+      ctx.emit('datanets.penaltyReversed', {
+        contributor: subject,
+        returned: amount,
+        score: score > 0n ? score - 1n : 0n,
+      });
     },
   });
   return {
@@ -57,17 +66,24 @@ export function datanetsModule(app: App): Module {
           held += contributionFromValue(toHex(key.subarray(key.length - 32)), decode(value)).bond;
         }
         const balance = await ctx.keepers.bank.balance(ctx, DATANET_BONDS);
-        return held === balance ? undefined : `contribution bonds ${held} != ${DATANET_BONDS} balance ${balance}`;
+        return held === balance
+          ? undefined
+          : `contribution bonds ${held} != ${DATANET_BONDS} balance ${balance}`;
       },
       /** The rewards account covers every contribution's unclaimed reward (claims never create OPEN). */
       async rewards(ctx) {
         const q = queryCtx(app, { state: ctx.state, height: ctx.block.height });
         let owed = 0n;
         for await (const [key, value] of ctx.state.iterate(dk('c', ''))) {
-          owed += await keeper.claimable(q, contributionFromValue(toHex(key.subarray(key.length - 32)), decode(value)));
+          owed += await keeper.claimable(
+            q,
+            contributionFromValue(toHex(key.subarray(key.length - 32)), decode(value)),
+          );
         }
         const balance = await ctx.keepers.bank.balance(ctx, DATANET_REWARDS);
-        return owed <= balance ? undefined : `unclaimed contribution rewards ${owed} exceed the balance ${balance}`;
+        return owed <= balance
+          ? undefined
+          : `unclaimed contribution rewards ${owed} exceed the balance ${balance}`;
       },
     },
   };

@@ -12,8 +12,8 @@ import {
   getDatanet,
   getVersion,
   keys,
-  licenceFromValue,
   type Licence,
+  licenceFromValue,
   putContribution,
   type VersionRecord,
 } from './state.js';
@@ -109,7 +109,10 @@ export function createDatanetsKeeper(): DatanetsKeeper {
     claimable,
     async claimContribution(ctx, c) {
       if (c.status !== 'approved') {
-        throw new ChainError('CONTRIBUTION_NOT_APPROVED', `contribution ${c.id} is ${c.status}; only approved ones earn`);
+        throw new ChainError(
+          'CONTRIBUTION_NOT_APPROVED',
+          `contribution ${c.id} is ${c.status}; only approved ones earn`,
+        );
       }
       const d = await getDatanet(ctx, c.datanet);
       if (!d) throw new ChainError('DATANET_NOT_FOUND', `Datanet ${c.datanet} does not exist`);

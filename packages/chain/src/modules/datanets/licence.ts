@@ -11,7 +11,8 @@ import { keys, licenceToValue, requireDatanet } from './state.js';
  */
 export const buyTrainingLicence: MessageDef<{ model: Hex; datanet: Hex; version: bigint }> = {
   kind: 'BuyTrainingLicence',
-  description: 'Pay a Datanet’s training fee for a model (its owner only); credited to the rows of versions ≤ version.',
+  description:
+    'Pay a Datanet’s training fee for a model (its owner only); credited to the rows of versions ≤ version.',
   fields: [
     { name: 'model', type: 'bytes32' },
     { name: 'datanet', type: 'bytes32' },
@@ -22,7 +23,10 @@ export const buyTrainingLicence: MessageDef<{ model: Hex; datanet: Hex; version:
     const model = await ctx.keepers.models.model(ctx, msg.model);
     if (!model) throw new ChainError('MODEL_NOT_FOUND', `model ${msg.model} does not exist`);
     if (model.owner.toLowerCase() !== msg.from.toLowerCase()) {
-      throw new ChainError('UNAUTHORIZED', `only the model owner ${model.owner} may buy its training licences`);
+      throw new ChainError(
+        'UNAUTHORIZED',
+        `only the model owner ${model.owner} may buy its training licences`,
+      );
     }
     if (model.stage === 'Rejected' || model.stage === 'Deprecated') {
       throw new ChainError('INVALID_STATE', `model ${msg.model} is ${model.stage}`);
@@ -37,7 +41,10 @@ export const buyTrainingLicence: MessageDef<{ model: Hex; datanet: Hex; version:
       );
     }
     if ((await ctx.get(keys.licence(msg.model, d.id))) !== undefined) {
-      throw new ChainError('ALREADY_LICENSED', `model ${msg.model} already holds a licence for Datanet ${d.id}`);
+      throw new ChainError(
+        'ALREADY_LICENSED',
+        `model ${msg.model} already holds a licence for Datanet ${d.id}`,
+      );
     }
     const fee = d.trainingFee;
     if (fee > 0n) await ctx.keepers.datanets.creditVersion(ctx, d.id, msg.version, fee, msg.from);
@@ -52,6 +59,12 @@ export const buyTrainingLicence: MessageDef<{ model: Hex; datanet: Hex; version:
         buyer: msg.from,
       }),
     );
-    ctx.emit('datanets.licensed', { model: msg.model, datanet: d.id, version: msg.version, fee, buyer: msg.from });
+    ctx.emit('datanets.licensed', {
+      model: msg.model,
+      datanet: d.id,
+      version: msg.version,
+      fee,
+      buyer: msg.from,
+    });
   },
 };

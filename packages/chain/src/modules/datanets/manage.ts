@@ -3,14 +3,7 @@ import type { Ctx } from '../../context.js';
 import { ChainError } from '../../errors.js';
 import type { MessageDef } from '../../module.js';
 import { checkAddressList, checkText, deriveId, nextSeq } from '../shared/state.js';
-import {
-  type Datanet,
-  type DatanetMeta,
-  keys,
-  metaToValue,
-  putDatanet,
-  requireDatanet,
-} from './state.js';
+import { type Datanet, type DatanetMeta, keys, metaToValue, putDatanet, requireDatanet } from './state.js';
 
 /** Limits on Datanet metadata (DESIGN §4.4 is silent; these keep state and gas bounded). */
 export const LIMITS = {
@@ -54,11 +47,17 @@ function checkMeta(m: MetaFields): { meta: DatanetMeta; isPrivate: boolean } {
   checkText('description', m.description, LIMITS.description);
   checkText('license', m.license, LIMITS.license);
   if (m.tags.length > LIMITS.tags) {
-    throw new ChainError('INVALID_MESSAGE', `a Datanet has at most ${LIMITS.tags} tags, got ${m.tags.length}`);
+    throw new ChainError(
+      'INVALID_MESSAGE',
+      `a Datanet has at most ${LIMITS.tags} tags, got ${m.tags.length}`,
+    );
   }
   for (const t of m.tags) checkText('tag', t, LIMITS.tagBytes, true);
   if (m.visibility !== 'public' && m.visibility !== 'private') {
-    throw new ChainError('INVALID_MESSAGE', `visibility must be "public" or "private", got "${m.visibility}"`);
+    throw new ChainError(
+      'INVALID_MESSAGE',
+      `visibility must be "public" or "private", got "${m.visibility}"`,
+    );
   }
   checkAddressList('curators', m.curators, LIMITS.curators);
   return {
@@ -76,13 +75,15 @@ function requireOwner(d: Datanet, who: Address, what: string): void {
 function setAllow(ctx: Ctx, id: Hex, add: readonly Address[], remove: readonly Address[]): void {
   for (const a of add) ctx.setValue(keys.allow(id, a), true);
   for (const a of remove) ctx.delete(keys.allow(id, a));
-  if (add.length || remove.length) ctx.emit('datanets.allowList', { datanet: id, added: add.join(','), removed: remove.join(',') });
+  if (add.length || remove.length)
+    ctx.emit('datanets.allowList', { datanet: id, added: add.join(','), removed: remove.join(',') });
 }
 
 /** `CreateDatanet` (DESIGN §4.4): all its metadata; the sender owns it; curators default to the owner. */
 export const createDatanet: MessageDef<MetaFields & { allowList: Address[] }> = {
   kind: 'CreateDatanet',
-  description: 'Create a Datanet (owner = sender) with its metadata, curators, training fee and contributor bond.',
+  description:
+    'Create a Datanet (owner = sender) with its metadata, curators, training fee and contributor bond.',
   fields: [...META_FIELDS, { name: 'allowList', type: 'address[]' }],
   baseGas: 20_000n,
   async handle(ctx, msg) {
@@ -122,7 +123,8 @@ export const createDatanet: MessageDef<MetaFields & { allowList: Address[] }> = 
 /** `UpdateDatanet`: replaces the metadata, curators, fee and bond (owner only; later contributions and licences). */
 export const updateDatanet: MessageDef<MetaFields & { datanet: Hex }> = {
   kind: 'UpdateDatanet',
-  description: 'Update a Datanet’s metadata, visibility, curators, training fee and contributor bond (owner only).',
+  description:
+    'Update a Datanet’s metadata, visibility, curators, training fee and contributor bond (owner only).',
   fields: [{ name: 'datanet', type: 'bytes32' }, ...META_FIELDS],
   baseGas: 10_000n,
   async handle(ctx, msg) {
@@ -163,11 +165,13 @@ export const setDatanetAllowList: MessageDef<{ datanet: Hex; add: Address[]; rem
     checkAddressList('add', msg.add, LIMITS.allowListPerMessage);
     checkAddressList('remove', msg.remove, LIMITS.allowListPerMessage);
     if (msg.add.length + msg.remove.length === 0) {
-      throw new ChainError('INVALID_MESSAGE', 'SetDatanetAllowList needs at least one address to add or remove');
+      throw new ChainError(
+        'INVALID_MESSAGE',
+        'SetDatanetAllowList needs at least one address to add or remove',
+      );
     }
     const both = msg.add.find((a) => msg.remove.some((r) => r.toLowerCase() === a.toLowerCase()));
     if (both) throw new ChainError('INVALID_MESSAGE', `${both} is both added and removed`);
     setAllow(ctx, d.id, msg.add, msg.remove);
   },
 };
-

@@ -12,7 +12,8 @@ export const DATANETS_PARAMS: readonly ParamDef[] = [
   },
   {
     name: 'bondReleaseDelay',
-    description: 'seconds after approval before a contributor bond can be withdrawn (it stays slashable until then)',
+    description:
+      'seconds after approval before a contributor bond can be withdrawn (it stays slashable until then)',
     default: 604_800n,
     min: 0n,
     max: 31_536_000n,

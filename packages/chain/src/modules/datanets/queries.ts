@@ -128,7 +128,10 @@ export function datanetsQueries(app: App): Record<string, QueryDef> {
       const limit = argLimit(args, 100);
       const out = [];
       for await (const [key, value] of ctx.state.iterate(keys.contributorIndexPrefix(id), { limit })) {
-        out.push({ contributor: addressFromBytes(key.subarray(key.length - 20)), ...contributorEntryFromValue(decode(value)) });
+        out.push({
+          contributor: addressFromBytes(key.subarray(key.length - 20)),
+          ...contributorEntryFromValue(decode(value)),
+        });
       }
       return out;
     },
@@ -164,4 +167,3 @@ export function datanetsQueries(app: App): Record<string, QueryDef> {
     },
   };
 }
-

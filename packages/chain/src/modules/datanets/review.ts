@@ -1,5 +1,5 @@
-import { fromHex, type Hex, toHex } from '@openledger/core';
 import { appendToFrontier, frontierRoot, versionLeaf } from '@openledger/attribution/rules';
+import { fromHex, type Hex, toHex } from '@openledger/core';
 import { GOVERNANCE } from '../../app.js';
 import type { Ctx } from '../../context.js';
 import { ChainError } from '../../errors.js';
@@ -26,7 +26,9 @@ import {
 function requirePending(c: Contribution): void {
   if (c.status !== 'pending') {
     throw new ChainError('CONTRIBUTION_NOT_PENDING', `contribution ${c.id} was already ${c.status}`, {
-      metaMessages: ['Only pending contributions can be approved or rejected; see `openledger datanet pending`.'],
+      metaMessages: [
+        'Only pending contributions can be approved or rejected; see `openledger datanet pending`.',
+      ],
     });
   }
 }
@@ -38,7 +40,8 @@ function requirePending(c: Contribution): void {
  */
 export const approveContribution: MessageDef<{ contribution: Hex }> = {
   kind: 'ApproveContribution',
-  description: 'Accept a pending contribution: its rows become the next version of the Datanet (curators only).',
+  description:
+    'Accept a pending contribution: its rows become the next version of the Datanet (curators only).',
   fields: [{ name: 'contribution', type: 'bytes32' }],
   baseGas: 20_000n,
   async handle(ctx, msg) {
@@ -116,7 +119,13 @@ async function penalise(ctx: Ctx, c: Contribution, reason: string): Promise<Cont
     await holdSlashed(ctx, DATANET_BONDS, c.bond, { offender: c.contributor, reason, module: 'datanets' });
   }
   const score = await addAmount(ctx, keys.penalty(c.contributor), 1n);
-  ctx.emit('datanets.penalised', { contribution: c.id, contributor: c.contributor, slashed: c.bond, score, reason });
+  ctx.emit('datanets.penalised', {
+    contribution: c.id,
+    contributor: c.contributor,
+    slashed: c.bond,
+    score,
+    reason,
+  });
   return { ...c, bond: 0n, flagged: true };
 }
 
@@ -165,7 +174,8 @@ export const rejectContribution: MessageDef<{ contribution: Hex; adversarial: bo
  */
 export const flagContribution: MessageDef<{ contribution: Hex; reason: string }> = {
   kind: 'FlagContribution',
-  description: 'Penalise a contribution (its curators, or governance): slash its bond, raise the penalty score.',
+  description:
+    'Penalise a contribution (its curators, or governance): slash its bond, raise the penalty score.',
   treasury: true,
   fields: [
     { name: 'contribution', type: 'bytes32' },
@@ -181,7 +191,10 @@ export const flagContribution: MessageDef<{ contribution: Hex; reason: string }>
     const c = await requireContribution(ctx, msg.contribution);
     const d = await requireDatanet(ctx, c.datanet);
     if (msg.from !== GOVERNANCE && !isCurator(d, msg.from)) {
-      throw new ChainError('UNAUTHORIZED', `${msg.from} is neither a curator of Datanet ${d.id} nor governance`);
+      throw new ChainError(
+        'UNAUTHORIZED',
+        `${msg.from} is neither a curator of Datanet ${d.id} nor governance`,
+      );
     }
     if (c.flagged) throw new ChainError('ALREADY_FLAGGED', `contribution ${c.id} was already penalised`);
     let next = await penalise(ctx, c, msg.reason);
@@ -197,7 +210,8 @@ export const flagContribution: MessageDef<{ contribution: Hex; reason: string }>
 /** `WithdrawContributionBond`: returns an approved contribution's bond once `bondReleaseDelay` has passed. */
 export const withdrawContributionBond: MessageDef<{ contribution: Hex }> = {
   kind: 'WithdrawContributionBond',
-  description: 'Take back the bond of an approved contribution after the release delay (its contributor only).',
+  description:
+    'Take back the bond of an approved contribution after the release delay (its contributor only).',
   fields: [{ name: 'contribution', type: 'bytes32' }],
   baseGas: 5_000n,
   async handle(ctx, msg) {
@@ -207,7 +221,10 @@ export const withdrawContributionBond: MessageDef<{ contribution: Hex }> = {
     }
     if (c.bond === 0n) throw new ChainError('NOTHING_TO_WITHDRAW', `contribution ${c.id} holds no bond`);
     if (c.status !== 'approved') {
-      throw new ChainError('BOND_LOCKED', `contribution ${c.id} is ${c.status}; its bond is released after approval`);
+      throw new ChainError(
+        'BOND_LOCKED',
+        `contribution ${c.id} is ${c.status}; its bond is released after approval`,
+      );
     }
     if (ctx.block.time < c.bondReleaseAt) {
       throw new ChainError(

@@ -107,7 +107,14 @@ export type ContributorEntry = {
   acceptedContributions: bigint;
 };
 
-export type Licence = { model: Hex; datanet: Hex; version: bigint; fee: bigint; height: bigint; buyer: Address };
+export type Licence = {
+  model: Hex;
+  datanet: Hex;
+  version: bigint;
+  fee: bigint;
+  height: bigint;
+  buyer: Address;
+};
 
 export function datanetToValue(d: Datanet): Value {
   return [

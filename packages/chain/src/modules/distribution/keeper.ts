@@ -1,15 +1,8 @@
-import {
-  type Address,
-  addressToBytes,
-  moduleAddress,
-  readBigint,
-  readList,
-  type Value,
-} from '@openledger/core';
+import { type Address, moduleAddress, readBigint, readList, type Value } from '@openledger/core';
 import type { Ctx } from '../../context.js';
 import { ChainError } from '../../errors.js';
 import { keyspace } from '../../module.js';
-import { addInteger, readInteger, writeInteger } from '../../state-values.js';
+import { addInteger, addressBytes, readInteger, writeInteger } from '../../state-values.js';
 import { FEE_COLLECTOR } from '../bank/keeper.js';
 import type { StakingHooks, Validator } from '../staking/keeper.js';
 
@@ -25,9 +18,9 @@ export const REWARD_SCALE = 10n ** 27n;
 
 export const distributionKey = keyspace('distribution');
 export const VALIDATOR_REWARDS_PREFIX = distributionKey('val', '');
-export const validatorRewardsKey = (validator: Address) => distributionKey('val', addressToBytes(validator));
+export const validatorRewardsKey = (validator: Address) => distributionKey('val', addressBytes(validator));
 export const startKey = (validator: Address, delegator: Address) =>
-  distributionKey('start', addressToBytes(validator), addressToBytes(delegator));
+  distributionKey('start', addressBytes(validator), addressBytes(delegator));
 /** Stakers' deposits (inference fees) waiting for the end of the block. */
 export const PENDING_KEY = distributionKey('pending');
 /** Rounding remainders that belong to nobody; they stay in the module account (DESIGN §4.2). */

@@ -1,7 +1,7 @@
 import { type Address, addressFromBytes, decode } from '@openledger/core';
 import type { Ctx } from '../../context.js';
 import { TREASURY } from '../bank/keeper.js';
-import { BPS, param } from '../shared/state.js';
+import { BPS, minBig, param } from '../shared/state.js';
 import {
   bondsFromValue,
   type Epoch,
@@ -38,7 +38,7 @@ export async function closeEpochIfDue(ctx: Ctx): Promise<void> {
       const rater = addressFromBytes(k.subarray(k.length - 20));
       let earned = 0n;
       for (const bond of bondsFromValue(decode(v))) earned += (pool.pool * bond) / pool.acceptedBonds;
-      const amount = earned < cap ? earned : cap;
+      const amount = minBig(earned, cap);
       paid += amount;
       await ctx.keepers.settlement.creditClaimable(ctx, FEEDBACK_POOL, rater, amount, 'feedback');
       ctx.delete(k);

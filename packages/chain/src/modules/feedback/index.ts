@@ -75,7 +75,9 @@ export function feedbackModule(app: App): Module {
         const ctx = queryCtx(app, q);
         const model = argHex32(args, 'model');
         const out = [];
-        for await (const [k, v] of ctx.state.iterate(keys.acceptedPrefix(model), { limit: argLimit(args, 500) })) {
+        for await (const [k, v] of ctx.state.iterate(keys.acceptedPrefix(model), {
+          limit: argLimit(args, 500),
+        })) {
           const l = field.list(decode(v), 'accepted', 4);
           out.push({
             receipt: toHex(k.subarray(k.length - 53, k.length - 21)),
@@ -104,12 +106,16 @@ export function feedbackModule(app: App): Module {
           if (!p.closed) open += p.pool;
         }
         const balance = await ctx.keepers.bank.balance(ctx, FEEDBACK_POOL);
-        return open === balance ? undefined : `open feedback pools ${open} != ${FEEDBACK_POOL} balance ${balance}`;
+        return open === balance
+          ? undefined
+          : `open feedback pools ${open} != ${FEEDBACK_POOL} balance ${balance}`;
       },
       async bonds(ctx) {
         const total = await feedbackBonds.total(ctx);
         const balance = await ctx.keepers.bank.balance(ctx, FEEDBACK_BONDS);
-        return total === balance ? undefined : `feedback bonds ${total} != ${FEEDBACK_BONDS} balance ${balance}`;
+        return total === balance
+          ? undefined
+          : `feedback bonds ${total} != ${FEEDBACK_BONDS} balance ${balance}`;
       },
     },
   };

@@ -1,8 +1,8 @@
-import { addressFromBytes, type Address, decode, type Hex } from '@openledger/core';
+import { type Address, addressFromBytes, decode, type Hex } from '@openledger/core';
 import type { Ctx } from '../../context.js';
 import { ChainError } from '../../errors.js';
 import type { MessageDef } from '../../module.js';
-import { checkText, param, sameAddress } from '../shared/state.js';
+import { checkText, minBig, param, sameAddress } from '../shared/state.js';
 import {
   bondsFromValue,
   epochPoolFromValue,
@@ -24,7 +24,7 @@ export const MIN_RATERS = 3;
 async function ratingWindow(ctx: Ctx): Promise<bigint> {
   const window = await param(ctx, 'feedback', 'ratingWindow');
   const epoch = await param(ctx, 'feedback', 'feedbackEpoch');
-  return window < epoch ? window : epoch;
+  return minBig(window, epoch);
 }
 
 /**
@@ -44,7 +44,8 @@ export function bondWeightedMedian(ratings: readonly { score: bigint; bond: bigi
 /** `RateOutput`: a bonded feedback validator rates a settled inference output (1–5, optional correction). */
 export const rateOutput: MessageDef<{ receipt: Hex; score: bigint; correction: string }> = {
   kind: 'RateOutput',
-  description: 'Rate a settled inference output from 1 to 5, with an optional correction (bonded validators).',
+  description:
+    'Rate a settled inference output from 1 to 5, with an optional correction (bonded validators).',
   fields: [
     { name: 'receipt', type: 'bytes32' },
     { name: 'score', type: 'uint256' },
@@ -52,20 +53,28 @@ export const rateOutput: MessageDef<{ receipt: Hex; score: bigint; correction: s
   ],
   baseGas: 10_000n,
   async handle(ctx, msg) {
-    if (msg.score < 1n || msg.score > 5n) throw new ChainError('INVALID_SCORE', `score must be 1 to 5, got ${msg.score}`);
+    if (msg.score < 1n || msg.score > 5n)
+      throw new ChainError('INVALID_SCORE', `score must be 1 to 5, got ${msg.score}`);
     checkText('correction', msg.correction, 8_192);
     const receipt = await ctx.keepers.settlement.receipt(ctx, msg.receipt);
     if (!receipt) throw new ChainError('RECEIPT_NOT_FOUND', `no settled receipt ${msg.receipt}`);
     const closesAt = receipt.settledTime + (await ratingWindow(ctx));
     if (ctx.block.time >= closesAt) {
-      throw new ChainError('RATING_WINDOW_CLOSED', `ratings of ${msg.receipt} closed at block time ${closesAt}`);
+      throw new ChainError(
+        'RATING_WINDOW_CLOSED',
+        `ratings of ${msg.receipt} closed at block time ${closesAt}`,
+      );
     }
     const bond = await feedbackBonds.get(ctx, msg.from);
     const minBond = await param(ctx, 'feedback', 'minFeedbackBond');
     if (bond.bonded < minBond) {
-      throw new ChainError('NOT_BONDED', `rating needs a feedback bond of ${minBond}; ${msg.from} has ${bond.bonded}`, {
-        metaMessages: ['Bond with: openledger feedback bond <amount>.'],
-      });
+      throw new ChainError(
+        'NOT_BONDED',
+        `rating needs a feedback bond of ${minBond}; ${msg.from} has ${bond.bonded}`,
+        {
+          metaMessages: ['Bond with: openledger feedback bond <amount>.'],
+        },
+      );
     }
     const existing = await ctx.getValue(keys.output(msg.receipt));
     const output: OutputRatings = existing
@@ -75,7 +84,8 @@ export const rateOutput: MessageDef<{ receipt: Hex; score: bigint; correction: s
       throw new ChainError('ALREADY_RATED', `${msg.from} already rated ${msg.receipt}`);
     }
     const maxRaters = await param(ctx, 'feedback', 'maxRatersPerOutput');
-    if (output.count >= maxRaters) throw new ChainError('TOO_MANY_RATERS', `${msg.receipt} already has ${maxRaters} ratings`);
+    if (output.count >= maxRaters)
+      throw new ChainError('TOO_MANY_RATERS', `${msg.receipt} already has ${maxRaters} ratings`);
     const unpaid = [receipt.payer, receipt.operator, receipt.owner].some((a) => sameAddress(a, msg.from));
     const rating: Rating = {
       rater: msg.from,
@@ -89,7 +99,13 @@ export const rateOutput: MessageDef<{ receipt: Hex; score: bigint; correction: s
     };
     ctx.setValue(keys.rating(msg.receipt, msg.from), ratingToValue(rating));
     ctx.setValue(keys.output(msg.receipt), outputToValue({ ...output, count: output.count + 1n }));
-    ctx.emit('feedback.rated', { receipt: msg.receipt, rater: msg.from, score: msg.score, bond: bond.bonded, unpaid });
+    ctx.emit('feedback.rated', {
+      receipt: msg.receipt,
+      rater: msg.from,
+      score: msg.score,
+      bond: bond.bonded,
+      unpaid,
+    });
   },
 };
 
@@ -106,13 +122,20 @@ export const acceptRating: MessageDef<{ receipt: Hex; rater: Address }> = {
     const receipt = await ctx.keepers.settlement.receipt(ctx, msg.receipt);
     if (!receipt) throw new ChainError('RECEIPT_NOT_FOUND', `no settled receipt ${msg.receipt}`);
     if (!sameAddress(receipt.owner, msg.from)) {
-      throw new ChainError('UNAUTHORIZED', `only the model owner ${receipt.owner} may accept ratings of this output`);
+      throw new ChainError(
+        'UNAUTHORIZED',
+        `only the model owner ${receipt.owner} may accept ratings of this output`,
+      );
     }
     const raw = await ctx.getValue(keys.rating(msg.receipt, msg.rater));
     if (raw === undefined) throw new ChainError('NOT_FOUND', `${msg.rater} did not rate ${msg.receipt}`);
     const output = outputFromValue((await ctx.getValue(keys.output(msg.receipt)))!);
-    if (output.finalized) throw new ChainError('ALREADY_FINALIZED', `ratings of ${msg.receipt} are already final`);
-    ctx.setValue(keys.rating(msg.receipt, msg.rater), ratingToValue({ ...ratingFromValue(msg.rater, raw), ownerAccepted: true }));
+    if (output.finalized)
+      throw new ChainError('ALREADY_FINALIZED', `ratings of ${msg.receipt} are already final`);
+    ctx.setValue(
+      keys.rating(msg.receipt, msg.rater),
+      ratingToValue({ ...ratingFromValue(msg.rater, raw), ownerAccepted: true }),
+    );
     ctx.emit('feedback.ownerAccepted', { receipt: msg.receipt, rater: msg.rater });
   },
 };
@@ -132,9 +155,13 @@ export const finalizeRatings: MessageDef<{ receipt: Hex }> = {
     const raw = await ctx.getValue(keys.output(msg.receipt));
     if (raw === undefined) throw new ChainError('NOT_FOUND', `output ${msg.receipt} has no ratings`);
     const output = outputFromValue(raw);
-    if (output.finalized) throw new ChainError('ALREADY_FINALIZED', `ratings of ${msg.receipt} are already final`);
+    if (output.finalized)
+      throw new ChainError('ALREADY_FINALIZED', `ratings of ${msg.receipt} are already final`);
     if (ctx.block.time < output.closesAt) {
-      throw new ChainError('RATING_WINDOW_OPEN', `ratings of ${msg.receipt} close at block time ${output.closesAt}`);
+      throw new ChainError(
+        'RATING_WINDOW_OPEN',
+        `ratings of ${msg.receipt} close at block time ${output.closesAt}`,
+      );
     }
     const ratings: Rating[] = [];
     for await (const [k, v] of ctx.iterate(keys.ratingPrefix(msg.receipt))) {
@@ -151,7 +178,12 @@ export const finalizeRatings: MessageDef<{ receipt: Hex }> = {
       ctx.setValue(keys.rating(msg.receipt, r.rater), ratingToValue({ ...r, accepted }));
       if (!accepted) continue;
       acceptedCount++;
-      ctx.setValue(keys.accepted(output.model, msg.receipt, r.rater), [r.score, r.correction, r.bond, BigInt(ctx.block.height)]);
+      ctx.setValue(keys.accepted(output.model, msg.receipt, r.rater), [
+        r.score,
+        r.correction,
+        r.bond,
+        BigInt(ctx.block.height),
+      ]);
       if (r.unpaid) continue;
       pool.acceptedBonds += r.bond;
       const key = keys.epochRater(epoch.index, r.rater);
@@ -186,7 +218,8 @@ export const unbondFeedback: MessageDef<{ amount: bigint }> = {
   fields: [{ name: 'amount', type: 'uint256' }],
   baseGas: 5_000n,
   async handle(ctx, msg) {
-    const period = (await param(ctx, 'settlement', 'challengeWindow')) + (await param(ctx, 'settlement', 'unbondMargin'));
+    const period =
+      (await param(ctx, 'settlement', 'challengeWindow')) + (await param(ctx, 'settlement', 'unbondMargin'));
     await feedbackBonds.unbond(ctx, msg.from, msg.amount, period);
   },
 };

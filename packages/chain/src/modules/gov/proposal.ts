@@ -1,7 +1,6 @@
 import {
   type Address,
   addressFromBytes,
-  addressToBytes,
   fromHex,
   type Hex,
   readBigint,
@@ -15,6 +14,7 @@ import {
 } from '@openledger/core';
 import type { Ctx } from '../../context.js';
 import { ChainError } from '../../errors.js';
+import { addressBytes } from '../../state-values.js';
 import { TimeQueue } from '../../time-queue.js';
 import { govKey } from './stake.js';
 
@@ -71,7 +71,7 @@ export type Proposal = {
 export const PROPOSAL_PREFIX = govKey('p', '');
 export const PROPOSAL_SEQUENCE_KEY = govKey('pseq');
 export const proposalKey = (id: bigint) => govKey('p', u64be(id));
-export const voteKey = (id: bigint, voter: Address) => govKey('v', u64be(id), addressToBytes(voter));
+export const voteKey = (id: bigint, voter: Address) => govKey('v', u64be(id), addressBytes(voter));
 export const votesPrefix = (id: bigint) => govKey('v', u64be(id), '');
 /** The timetable: voting opens, voting closes, execution grace ends. */
 export const votingStarts = new TimeQueue(govKey('qs', ''));
@@ -80,7 +80,7 @@ export const executionExpiries = new TimeQueue(govKey('qx', ''));
 
 export function encodeProposal(p: Proposal): Value {
   return [
-    addressToBytes(p.proposer),
+    addressBytes(p.proposer),
     p.title,
     p.description,
     p.messages.map((m) => [m.kind, fromHex(m.body)]),

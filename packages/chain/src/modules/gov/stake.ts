@@ -1,7 +1,6 @@
 import {
   type Address,
   addressFromBytes,
-  addressToBytes,
   decode,
   formatOpen,
   moduleAddress,
@@ -14,7 +13,7 @@ import {
 import type { Ctx } from '../../context.js';
 import { ChainError } from '../../errors.js';
 import { keyspace } from '../../module.js';
-import { addInteger, nextSequence, readInteger, writeInteger } from '../../state-values.js';
+import { addInteger, addressBytes, nextSequence, readInteger, writeInteger } from '../../state-values.js';
 import { TimeQueue } from '../../time-queue.js';
 
 /** The module account holding locked and unlocking gOPEN (not the governance sender account). */
@@ -28,13 +27,13 @@ export const TOTAL_UNLOCKING_KEY = govKey('unlocking');
 const UNLOCK_SEQUENCE_KEY = govKey('useq');
 export const unlockQueue = new TimeQueue(govKey('uq', ''));
 
-const lockKey = (a: Address) => govKey('lock', addressToBytes(a));
-const delegateeKey = (a: Address) => govKey('dlg', addressToBytes(a));
-const votesKey = (a: Address) => govKey('votes', addressToBytes(a));
-const checkpointPrefix = (a: Address) => govKey('cp', addressToBytes(a), '');
+const lockKey = (a: Address) => govKey('lock', addressBytes(a));
+const delegateeKey = (a: Address) => govKey('dlg', addressBytes(a));
+const votesKey = (a: Address) => govKey('votes', addressBytes(a));
+const checkpointPrefix = (a: Address) => govKey('cp', addressBytes(a), '');
 const totalCheckpointPrefix = govKey('cpt', '');
-const unlockIndexKey = (a: Address, id: bigint) => govKey('uby', addressToBytes(a), u64be(id));
-export const unlockIndexPrefix = (a: Address) => govKey('uby', addressToBytes(a), '');
+const unlockIndexKey = (a: Address, id: bigint) => govKey('uby', addressBytes(a), u64be(id));
+export const unlockIndexPrefix = (a: Address) => govKey('uby', addressBytes(a), '');
 
 export type UnlockEntry = { id: bigint; address: Address; amount: bigint; completionTime: bigint };
 
@@ -130,7 +129,7 @@ export function createGovStakeKeeper(): GovStakeKeeper {
       const period = await ctx.keepers.params.get(ctx, 'gov', 'unbondingPeriod');
       const id = await nextSequence(ctx, UNLOCK_SEQUENCE_KEY);
       const entry = { id, address: account, amount, completionTime: ctx.block.time + period };
-      unlockQueue.push(ctx, entry.completionTime, id, [addressToBytes(account), amount]);
+      unlockQueue.push(ctx, entry.completionTime, id, [addressBytes(account), amount]);
       ctx.setValue(unlockIndexKey(account, id), entry.completionTime);
       await addInteger(ctx, TOTAL_UNLOCKING_KEY, amount);
       ctx.emit('gov.unlock', { account, amount, id, completionTime: entry.completionTime });
@@ -146,7 +145,7 @@ export function createGovStakeKeeper(): GovStakeKeeper {
       await moveVotes(ctx, from, -locked);
       await moveVotes(ctx, to, locked);
       if (to === account) ctx.delete(delegateeKey(account));
-      else ctx.setValue(delegateeKey(account), addressToBytes(to));
+      else ctx.setValue(delegateeKey(account), addressBytes(to));
       ctx.emit('gov.delegate', { account, from, to, votes: locked });
     },
 

@@ -6,7 +6,12 @@ import { approveModel, deprecateModel, registerModel, rejectModel } from './life
 import { MODELS_PARAMS } from './params.js';
 import { modelsQueries } from './queries.js';
 import { keys, modelFromValue } from './state.js';
-import { deployModelVersion, publishModelVersion, registerTokenizer, retireModelVersion } from './versions.js';
+import {
+  deployModelVersion,
+  publishModelVersion,
+  registerTokenizer,
+  retireModelVersion,
+} from './versions.js';
 
 export { MODEL_GRANTS, type ModelsKeeper } from './keeper.js';
 export { modelsDevnetParams } from './params.js';
@@ -41,7 +46,9 @@ export function modelsModule(app: App): Module {
           reserved += modelFromValue(toHex(key.subarray(key.length - 32)), decode(value)).grantReserved;
         }
         const balance = await ctx.keepers.bank.balance(ctx, MODEL_GRANTS);
-        return reserved === balance ? undefined : `reserved grants ${reserved} != ${MODEL_GRANTS} balance ${balance}`;
+        return reserved === balance
+          ? undefined
+          : `reserved grants ${reserved} != ${MODEL_GRANTS} balance ${balance}`;
       },
     },
   };

@@ -1,6 +1,14 @@
 import { type Address, type Hex, moduleAddress } from '@openledger/core';
 import type { Ctx } from '../../context.js';
-import { getModel, getModelVersion, isApprovedAt, isDeployedAt, keys, type Model, type ModelVersion } from './state.js';
+import {
+  getModel,
+  getModelVersion,
+  isApprovedAt,
+  isDeployedAt,
+  keys,
+  type Model,
+  type ModelVersion,
+} from './state.js';
 
 /** Holds grants reserved at approval until the model's first Deploy (DESIGN §4.3, §4.5). */
 export const MODEL_GRANTS: Address = moduleAddress('model_grants');

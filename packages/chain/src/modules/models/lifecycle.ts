@@ -48,7 +48,10 @@ export const registerModel: MessageDef<{ name: string; baseModel: string; descri
 
 function requireStage(m: Model, stage: Model['stage'], action: string): void {
   if (m.stage !== stage) {
-    throw new ChainError('INVALID_STAGE', `model ${m.id} is ${m.stage}; only a ${stage} model can be ${action}`);
+    throw new ChainError(
+      'INVALID_STAGE',
+      `model ${m.id} is ${m.stage}; only a ${stage} model can be ${action}`,
+    );
   }
 }
 
@@ -66,24 +69,46 @@ export const approveModel: MessageDef<{ model: Hex; grant: bigint; grantAtApprov
   async validate(ctx, msg) {
     requireStage(await requireModel(ctx, msg.model), 'Proposed', 'approved');
     if (msg.grantAtApproval > msg.grant) {
-      throw new ChainError('INVALID_MESSAGE', `grantAtApproval ${msg.grantAtApproval} exceeds the grant ${msg.grant}`);
+      throw new ChainError(
+        'INVALID_MESSAGE',
+        `grantAtApproval ${msg.grantAtApproval} exceeds the grant ${msg.grant}`,
+      );
     }
   },
   async handle(ctx, msg) {
     const m = await requireModel(ctx, msg.model);
     requireStage(m, 'Proposed', 'approved');
     if (msg.grantAtApproval > msg.grant) {
-      throw new ChainError('INVALID_MESSAGE', `grantAtApproval ${msg.grantAtApproval} exceeds the grant ${msg.grant}`);
+      throw new ChainError(
+        'INVALID_MESSAGE',
+        `grantAtApproval ${msg.grantAtApproval} exceeds the grant ${msg.grant}`,
+      );
     }
     const reserved = msg.grant - msg.grantAtApproval;
     // both count toward the treasury outflow cap now (DESIGN §4.3)
     if (msg.grantAtApproval > 0n) {
-      await ctx.keepers.treasury.withdraw(ctx, m.owner, msg.grantAtApproval, `grant for model ${m.id} (at approval)`);
+      await ctx.keepers.treasury.withdraw(
+        ctx,
+        m.owner,
+        msg.grantAtApproval,
+        `grant for model ${m.id} (at approval)`,
+      );
     }
     if (reserved > 0n) {
-      await ctx.keepers.treasury.withdraw(ctx, MODEL_GRANTS, reserved, `grant for model ${m.id} (reserved until deploy)`);
+      await ctx.keepers.treasury.withdraw(
+        ctx,
+        MODEL_GRANTS,
+        reserved,
+        `grant for model ${m.id} (reserved until deploy)`,
+      );
     }
-    putModel(ctx, { ...m, stage: 'Approved', grant: msg.grant, grantPaid: msg.grantAtApproval, grantReserved: reserved });
+    putModel(ctx, {
+      ...m,
+      stage: 'Approved',
+      grant: msg.grant,
+      grantPaid: msg.grantAtApproval,
+      grantReserved: reserved,
+    });
     ctx.emit('models.approved', { model: m.id, grant: msg.grant, paid: msg.grantAtApproval, reserved });
   },
 };
@@ -129,7 +154,11 @@ export const deprecateModel: MessageDef<{ model: Hex; reason: string }> = {
     // a grant still waiting for the first Deploy goes back to the treasury
     await ctx.keepers.bank.transfer(ctx, MODEL_GRANTS, TREASURY, m.grantReserved);
     putModel(ctx, { ...m, stage: 'Deprecated', deprecatedAt: effectiveAt, grantReserved: 0n });
-    ctx.emit('models.deprecated', { model: m.id, effectiveAt, returned: m.grantReserved, reason: msg.reason });
+    ctx.emit('models.deprecated', {
+      model: m.id,
+      effectiveAt,
+      returned: m.grantReserved,
+      reason: msg.reason,
+    });
   },
 };
-

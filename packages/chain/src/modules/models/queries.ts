@@ -1,4 +1,13 @@
-import { decode, type Hex, readBigint, readBytes, readList, readString, toChecksumAddress, toHex } from '@openledger/core';
+import {
+  decode,
+  type Hex,
+  readBigint,
+  readBytes,
+  readList,
+  readString,
+  toChecksumAddress,
+  toHex,
+} from '@openledger/core';
 import type { App } from '../../app.js';
 import type { QueryDef } from '../../module.js';
 import { argBigint, argHex32, argLimit, argOptionalAddress, argOptionalHex32 } from '../shared/args.js';
@@ -12,7 +21,8 @@ export function modelsQueries(app: App): Record<string, QueryDef> {
     if (!m) return null;
     const meta = readList(await ctx.getValue(keys.meta(id)), 'meta', 3);
     const versions: Hex[] = [];
-    for await (const [, value] of ctx.state.iterate(keys.versionByNumberPrefix(id))) versions.push(toHex(value));
+    for await (const [, value] of ctx.state.iterate(keys.versionByNumberPrefix(id)))
+      versions.push(toHex(value));
     return {
       ...m,
       name: readString(meta[0]),
@@ -37,7 +47,10 @@ export function modelsQueries(app: App): Record<string, QueryDef> {
       const owner = argOptionalAddress(args, 'owner');
       const stage = typeof args.stage === 'string' ? args.stage : undefined;
       const out = [];
-      for await (const [key, value] of ctx.state.iterate(keys.modelPrefix, after ? { gte: keys.model(after) } : {})) {
+      for await (const [key, value] of ctx.state.iterate(
+        keys.modelPrefix,
+        after ? { gte: keys.model(after) } : {},
+      )) {
         const id = toHex(key.subarray(key.length - 32));
         if (after && id === after) continue;
         const m = modelFromValue(id, decode(value));
@@ -84,9 +97,15 @@ export function modelsQueries(app: App): Record<string, QueryDef> {
     async tokenizers(q, args) {
       const ctx = queryCtx(app, q);
       const out = [];
-      for await (const [key, value] of ctx.state.iterate(keys.tokenizerInfoPrefix, { limit: argLimit(args) })) {
+      for await (const [key, value] of ctx.state.iterate(keys.tokenizerInfoPrefix, {
+        limit: argLimit(args),
+      })) {
         const l = readList(decode(value), 'tokenizerInfo', 3);
-        out.push({ hash: toHex(key.subarray(key.length - 32)), size: readBigint(l[0]), height: readBigint(l[2]) });
+        out.push({
+          hash: toHex(key.subarray(key.length - 32)),
+          size: readBigint(l[0]),
+          height: readBigint(l[2]),
+        });
       }
       return out;
     },

@@ -31,18 +31,28 @@ export const registerTokenizer: MessageDef<{ vocabulary: Hex }> = {
   baseGas: 20_000n,
   async handle(ctx, msg) {
     const bytes = fromHex(msg.vocabulary);
-    ctx.gas.consume(BigInt(bytes.length) * (await param(ctx, 'models', 'tokenizerByteGas')), 'tokenizer bytes');
+    ctx.gas.consume(
+      BigInt(bytes.length) * (await param(ctx, 'models', 'tokenizerByteGas')),
+      'tokenizer bytes',
+    );
     try {
       parseTokenizerFile(bytes);
     } catch (e) {
-      throw new ChainError('INVALID_TOKENIZER', `not a canonical tokenizer file: ${(e as Error).message.split('\n')[0]}`);
+      throw new ChainError(
+        'INVALID_TOKENIZER',
+        `not a canonical tokenizer file: ${(e as Error).message.split('\n')[0]}`,
+      );
     }
     const hash = toHex(sha256(bytes));
     if ((await ctx.get(keys.tokenizerInfo(hash))) !== undefined) {
       throw new ChainError('ALREADY_EXISTS', `tokenizer ${hash} is already registered`);
     }
     ctx.set(keys.tokenizer(hash), bytes);
-    ctx.setValue(keys.tokenizerInfo(hash), [BigInt(bytes.length), fromHex(msg.from), BigInt(ctx.block.height)]);
+    ctx.setValue(keys.tokenizerInfo(hash), [
+      BigInt(bytes.length),
+      fromHex(msg.from),
+      BigInt(ctx.block.height),
+    ]);
     ctx.emit('models.tokenizerRegistered', { hash, size: bytes.length, by: msg.from });
   },
 };
@@ -69,7 +79,8 @@ type PublishFields = {
  */
 export const publishModelVersion: MessageDef<PublishFields> = {
   kind: 'PublishModelVersion',
-  description: 'Publish a model version with its provenance, rates, operators and operator share (owner only).',
+  description:
+    'Publish a model version with its provenance, rates, operators and operator share (owner only).',
   fields: [
     { name: 'model', type: 'bytes32' },
     { name: 'adapterHash', type: 'bytes32' },
@@ -110,23 +121,34 @@ export const publishModelVersion: MessageDef<PublishFields> = {
       if (isZeroHash(hash)) throw new ChainError('INVALID_MESSAGE', `${name} must be a real sha-256 hash`);
     }
     if (!(await ctx.keepers.models.tokenizerRegistered(ctx, msg.tokenizerHash))) {
-      throw new ChainError('TOKENIZER_NOT_REGISTERED', `tokenizer ${msg.tokenizerHash} is not registered on chain`, {
-        metaMessages: ['Register it first with a RegisterTokenizer transaction.'],
-      });
+      throw new ChainError(
+        'TOKENIZER_NOT_REGISTERED',
+        `tokenizer ${msg.tokenizerHash} is not registered on chain`,
+        {
+          metaMessages: ['Register it first with a RegisterTokenizer transaction.'],
+        },
+      );
     }
-    const [minRate, maxRate] = [await param(ctx, 'models', 'minRatePer1k'), await param(ctx, 'models', 'maxRatePer1k')];
+    const [minRate, maxRate] = [
+      await param(ctx, 'models', 'minRatePer1k'),
+      await param(ctx, 'models', 'maxRatePer1k'),
+    ];
     for (const [name, rate] of [
       ['rateInPer1k', msg.rateInPer1k],
       ['rateOutPer1k', msg.rateOutPer1k],
     ] as const) {
       if (rate < minRate || rate > maxRate) {
-        throw new ChainError('RATE_OUT_OF_BOUNDS', `${name} ${rate} is outside the governance bounds [${minRate}, ${maxRate}]`);
+        throw new ChainError(
+          'RATE_OUT_OF_BOUNDS',
+          `${name} ${rate} is outside the governance bounds [${minRate}, ${maxRate}]`,
+        );
       }
     }
     if (msg.operatorShareBps > BPS) {
       throw new ChainError('INVALID_MESSAGE', `operatorShareBps ${msg.operatorShareBps} exceeds 10000`);
     }
-    if (msg.operators.length === 0) throw new ChainError('INVALID_MESSAGE', 'a version needs at least one operator');
+    if (msg.operators.length === 0)
+      throw new ChainError('INVALID_MESSAGE', 'a version needs at least one operator');
     checkAddressList('operators', msg.operators, VERSION_LIMITS.operators);
     if (msg.evaluation.length > VERSION_LIMITS.evaluation) {
       throw new ChainError('INVALID_MESSAGE', `at most ${VERSION_LIMITS.evaluation} evaluation results`);
@@ -137,24 +159,37 @@ export const publishModelVersion: MessageDef<PublishFields> = {
     }
     const maxPinned = await param(ctx, 'models', 'maxPinnedDatanets');
     if (BigInt(msg.datanets.length) > maxPinned) {
-      throw new ChainError('TOO_MANY_PINS', `a version pins at most ${maxPinned} Datanet versions, got ${msg.datanets.length}`);
+      throw new ChainError(
+        'TOO_MANY_PINS',
+        `a version pins at most ${maxPinned} Datanet versions, got ${msg.datanets.length}`,
+      );
     }
     const sorted = [...msg.datanets].sort((a, b) => compareBytes(b32(a.datanet), b32(b.datanet)));
     const pins: Pin[] = [];
     for (const [i, p] of sorted.entries()) {
       if (i > 0 && sorted[i - 1]!.datanet === p.datanet) {
-        throw new ChainError('INVALID_MESSAGE', `Datanet ${p.datanet} is pinned twice; pin one version per Datanet`);
+        throw new ChainError(
+          'INVALID_MESSAGE',
+          `Datanet ${p.datanet} is pinned twice; pin one version per Datanet`,
+        );
       }
       const d = await ctx.keepers.datanets.datanet(ctx, p.datanet);
       if (!d) throw new ChainError('DATANET_NOT_FOUND', `Datanet ${p.datanet} does not exist`);
       const v = await ctx.keepers.datanets.version(ctx, p.datanet, p.version);
       if (!v) {
-        throw new ChainError('VERSION_NOT_FOUND', `Datanet ${p.datanet} has no version ${p.version} (1 to ${d.versionCount})`);
+        throw new ChainError(
+          'VERSION_NOT_FOUND',
+          `Datanet ${p.datanet} has no version ${p.version} (1 to ${d.versionCount})`,
+        );
       }
       if (!(await ctx.keepers.datanets.licence(ctx, m.id, p.datanet))) {
-        throw new ChainError('NO_LICENCE', `model ${m.id} holds no training licence for Datanet ${p.datanet}`, {
-          metaMessages: ['Buy one first: openledger datanet licence.'],
-        });
+        throw new ChainError(
+          'NO_LICENCE',
+          `model ${m.id} holds no training licence for Datanet ${p.datanet}`,
+          {
+            metaMessages: ['Buy one first: openledger datanet licence.'],
+          },
+        );
       }
       pins.push({ datanet: p.datanet, version: p.version, root: v.root, rows: v.firstRow + v.rowCount });
     }
@@ -209,12 +244,19 @@ export const deployModelVersion: MessageDef<{ version: Hex }> = {
       throw new ChainError('UNAUTHORIZED', `only the model owner ${m.owner} may deploy its versions`);
     }
     if (m.stage !== 'Approved' || !isApprovedAt(m, ctx.block.time)) {
-      throw new ChainError('MODEL_NOT_APPROVED', `model ${m.id} is ${m.stage}; only an Approved model can deploy`, {
-        metaMessages: ['A model is approved by a governance proposal carrying ApproveModel.'],
-      });
+      throw new ChainError(
+        'MODEL_NOT_APPROVED',
+        `model ${m.id} is ${m.stage}; only an Approved model can deploy`,
+        {
+          metaMessages: ['A model is approved by a governance proposal carrying ApproveModel.'],
+        },
+      );
     }
     if (v.status !== 'Published') {
-      throw new ChainError('INVALID_STATE', `version ${v.id} is ${v.status}; only a Published version can deploy`);
+      throw new ChainError(
+        'INVALID_STATE',
+        `version ${v.id} is ${v.status}; only a Published version can deploy`,
+      );
     }
     const fee = await param(ctx, 'models', 'deployFee');
     await ctx.keepers.bank.transfer(ctx, msg.from, TREASURY, fee);
@@ -242,7 +284,10 @@ export const retireModelVersion: MessageDef<{ version: Hex }> = {
       throw new ChainError('UNAUTHORIZED', `only the model owner ${m.owner} may retire its versions`);
     }
     if (v.status !== 'Deployed') {
-      throw new ChainError('INVALID_STATE', `version ${v.id} is ${v.status}; only a Deployed version can retire`);
+      throw new ChainError(
+        'INVALID_STATE',
+        `version ${v.id} is ${v.status}; only a Deployed version can retire`,
+      );
     }
     const retireAt = ctx.block.time + (await param(ctx, 'settlement', 'voucherLifetime'));
     putModelVersion(ctx, { ...v, status: 'Retired', retireAt });

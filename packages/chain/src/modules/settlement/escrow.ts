@@ -1,20 +1,15 @@
 import type { Address } from '@openledger/core';
+import type { Ctx } from '../../context.js';
 import { ChainError } from '../../errors.js';
 import type { MessageDef } from '../../module.js';
-import { checkAddressList, checkText, param } from '../shared/state.js';
-import {
-  getEscrow,
-  getSessionKey,
-  keys,
-  operatorBonds,
-  putEscrow,
-  SETTLEMENT_ESCROW,
-} from './state.js';
-import type { Ctx } from '../../context.js';
+import { checkAddressList, checkText, minBig, param } from '../shared/state.js';
+import { getEscrow, getSessionKey, keys, operatorBonds, putEscrow, SETTLEMENT_ESCROW } from './state.js';
 
 /** Withdrawals, operator removals and session-key revocations wait this long (DESIGN §4.6). */
 export async function escrowDelay(ctx: Ctx): Promise<bigint> {
-  return (await param(ctx, 'settlement', 'voucherLifetime')) + (await param(ctx, 'settlement', 'settlementGrace'));
+  return (
+    (await param(ctx, 'settlement', 'voucherLifetime')) + (await param(ctx, 'settlement', 'settlementGrace'))
+  );
 }
 
 async function addOperators(ctx: Ctx, payer: Address, operators: readonly Address[]): Promise<void> {
@@ -42,7 +37,11 @@ export const fundEscrow: MessageDef<{ amount: bigint; operators: Address[] }> = 
     const e = await getEscrow(ctx, msg.from);
     putEscrow(ctx, msg.from, { ...e, balance: e.balance + msg.amount });
     await addOperators(ctx, msg.from, msg.operators);
-    ctx.emit('settlement.escrowFunded', { payer: msg.from, amount: msg.amount, balance: e.balance + msg.amount });
+    ctx.emit('settlement.escrowFunded', {
+      payer: msg.from,
+      amount: msg.amount,
+      balance: e.balance + msg.amount,
+    });
   },
 };
 
@@ -58,7 +57,8 @@ export const setEscrowOperators: MessageDef<{ add: Address[]; remove: Address[] 
   async handle(ctx, msg) {
     checkAddressList('add', msg.add, 32);
     checkAddressList('remove', msg.remove, 32);
-    if (msg.add.length + msg.remove.length === 0) throw new ChainError('INVALID_MESSAGE', 'nothing to add or remove');
+    if (msg.add.length + msg.remove.length === 0)
+      throw new ChainError('INVALID_MESSAGE', 'nothing to add or remove');
     await addOperators(ctx, msg.from, msg.add);
     const at = ctx.block.time + (await escrowDelay(ctx));
     for (const op of msg.remove) {
@@ -83,13 +83,25 @@ export const authorizeSessionKey: MessageDef<{ key: Address; maxFeePerRequest: b
   baseGas: 5_000n,
   async handle(ctx, msg) {
     if (msg.key.toLowerCase() === msg.from.toLowerCase()) {
-      throw new ChainError('INVALID_MESSAGE', 'the payer signs its own vouchers; a session key is another address');
+      throw new ChainError(
+        'INVALID_MESSAGE',
+        'the payer signs its own vouchers; a session key is another address',
+      );
     }
-    if (msg.expiry <= ctx.block.time) throw new ChainError('INVALID_MESSAGE', `expiry ${msg.expiry} is in the past`);
-    if (msg.maxFeePerRequest === 0n) throw new ChainError('INVALID_MESSAGE', 'maxFeePerRequest must be positive');
+    if (msg.expiry <= ctx.block.time)
+      throw new ChainError('INVALID_MESSAGE', `expiry ${msg.expiry} is in the past`);
+    if (msg.maxFeePerRequest === 0n)
+      throw new ChainError('INVALID_MESSAGE', 'maxFeePerRequest must be positive');
     const existing = await getSessionKey(ctx, msg.from, msg.key);
-    if (existing && !(existing.revokeAt > 0n && existing.revokeAt <= ctx.block.time) && existing.expiry > ctx.block.time) {
-      throw new ChainError('ALREADY_EXISTS', `session key ${msg.key} is active; revoke it before changing its limits`);
+    if (
+      existing &&
+      !(existing.revokeAt > 0n && existing.revokeAt <= ctx.block.time) &&
+      existing.expiry > ctx.block.time
+    ) {
+      throw new ChainError(
+        'ALREADY_EXISTS',
+        `session key ${msg.key} is active; revoke it before changing its limits`,
+      );
     }
     ctx.setValue(keys.sessionKey(msg.from, msg.key), [msg.maxFeePerRequest, msg.expiry, 0n]);
     ctx.emit('settlement.sessionKeyAuthorized', {
@@ -120,7 +132,8 @@ export const revokeSessionKey: MessageDef<{ key: Address }> = {
 /** `RequestEscrowWithdrawal`: the amount becomes withdrawable after voucherLifetime + settlementGrace. */
 export const requestEscrowWithdrawal: MessageDef<{ amount: bigint }> = {
   kind: 'RequestEscrowWithdrawal',
-  description: 'Ask to withdraw from your escrow; it can be completed after voucherLifetime + settlementGrace.',
+  description:
+    'Ask to withdraw from your escrow; it can be completed after voucherLifetime + settlementGrace.',
   fields: [{ name: 'amount', type: 'uint256' }],
   baseGas: 5_000n,
   async handle(ctx, msg) {
@@ -154,7 +167,7 @@ export const withdrawEscrow: MessageDef<Record<string, never>> = {
         `the escrow withdrawal becomes available at block time ${e.withdrawAt} (now ${ctx.block.time})`,
       );
     }
-    const amount = e.withdrawAmount < e.balance ? e.withdrawAmount : e.balance;
+    const amount = minBig(e.withdrawAmount, e.balance);
     await ctx.keepers.bank.transfer(ctx, SETTLEMENT_ESCROW, msg.from, amount);
     putEscrow(ctx, msg.from, { balance: e.balance - amount, withdrawAmount: 0n, withdrawAt: 0n });
     ctx.emit('settlement.withdrawn', { payer: msg.from, amount });
@@ -174,11 +187,13 @@ export const bondOperator: MessageDef<{ amount: bigint }> = {
 
 export const unbondOperator: MessageDef<{ amount: bigint }> = {
   kind: 'UnbondOperator',
-  description: 'Start unbonding operator OPEN (paid after challengeWindow + unbondMargin; no settling meanwhile).',
+  description:
+    'Start unbonding operator OPEN (paid after challengeWindow + unbondMargin; no settling meanwhile).',
   fields: [{ name: 'amount', type: 'uint256' }],
   baseGas: 5_000n,
   async handle(ctx, msg) {
-    const period = (await param(ctx, 'settlement', 'challengeWindow')) + (await param(ctx, 'settlement', 'unbondMargin'));
+    const period =
+      (await param(ctx, 'settlement', 'challengeWindow')) + (await param(ctx, 'settlement', 'unbondMargin'));
     await operatorBonds.unbond(ctx, msg.from, msg.amount, period);
   },
 };

@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { type Address, type Hex, keccak256, OPEN, sha256, toHex, utf8 } from '@openledger/core';
 import { defaultTokenizerPath } from '@openledger/tokenizer';
-import { ADDRS, CHAIN_ID, contributionOf, DEFAULT_DATANET, eventAttr, KEYS, type TestChain, testChain } from '../shared/testkit.js';
+import {
+  ADDRS,
+  CHAIN_ID,
+  contributionOf,
+  DEFAULT_DATANET,
+  eventAttr,
+  KEYS,
+  type TestChain,
+  testChain,
+} from '../shared/testkit.js';
 import type { InferenceReceipt } from './settleInference.js';
 import { signUsage, signVoucher } from './vouchers.js';
 
@@ -29,9 +38,14 @@ export const RATE_OUT = 400_000_000_000_004_567n;
 
 export type Market = Awaited<ReturnType<typeof market>>;
 
-export async function market(opts: { params?: Record<string, bigint>; trainingFee?: bigint; operatorShareBps?: bigint } = {}) {
+export async function market(
+  opts: { params?: Record<string, bigint>; trainingFee?: bigint; operatorShareBps?: bigint } = {},
+) {
   const chain: TestChain = await testChain({ params: opts.params ?? {} });
-  const created = await chain.ok(key('curator'), 'CreateDatanet', { ...DEFAULT_DATANET, trainingFee: opts.trainingFee ?? 100n * OPEN });
+  const created = await chain.ok(key('curator'), 'CreateDatanet', {
+    ...DEFAULT_DATANET,
+    trainingFee: opts.trainingFee ?? 100n * OPEN,
+  });
   const datanet = eventAttr(created, 'datanets.created', 'datanet') as Hex;
   const contributions: Hex[] = [];
   for (const [role, text] of [
@@ -52,9 +66,18 @@ export async function market(opts: { params?: Record<string, bigint>; trainingFe
     contributions.push(id);
   }
   const vocabulary = readFileSync(defaultTokenizerPath());
-  const tok = await chain.ok(key('owner'), 'RegisterTokenizer', { vocabulary: toHex(vocabulary) }, 50_000_000n);
+  const tok = await chain.ok(
+    key('owner'),
+    'RegisterTokenizer',
+    { vocabulary: toHex(vocabulary) },
+    50_000_000n,
+  );
   const tokenizerHash = eventAttr(tok, 'models.tokenizerRegistered', 'hash') as Hex;
-  const reg = await chain.ok(key('owner'), 'RegisterModel', { name: 'demo', baseModel: 'openledger-base', description: 'test' });
+  const reg = await chain.ok(key('owner'), 'RegisterModel', {
+    name: 'demo',
+    baseModel: 'openledger-base',
+    description: 'test',
+  });
   const model = eventAttr(reg, 'models.registered', 'model') as Hex;
   await chain.ok(key('owner'), 'BuyTrainingLicence', { model, datanet, version: 2n });
   await chain.gov('ApproveModel', { model, grant: 1_000n * OPEN, grantAtApproval: 400n * OPEN });
@@ -135,5 +158,13 @@ export async function market(opts: { params?: Record<string, bigint>; trainingFe
 export function receiptResults(r: { events: { type: string; attributes: Array<[string, string]> }[] }) {
   return r.events
     .filter((e) => e.type === 'settlement.receipt')
-    .map((e) => Object.fromEntries(e.attributes) as { status: string; code?: string; receipt?: string; requestId: string });
+    .map(
+      (e) =>
+        Object.fromEntries(e.attributes) as {
+          status: string;
+          code?: string;
+          receipt?: string;
+          requestId: string;
+        },
+    );
 }

@@ -1,6 +1,6 @@
 import type { Address } from '@openledger/core';
-import type { App } from '../../app.js';
 import { decode } from '@openledger/core';
+import type { App } from '../../app.js';
 import type { Module } from '../../module.js';
 import {
   authorizeSessionKey,
@@ -20,10 +20,10 @@ import { claimRewards } from './rewards.js';
 import { pruneRequests, settleInference } from './settleInference.js';
 import { keys, OPERATOR_BONDS, operatorBonds, SETTLEMENT_ESCROW, SETTLEMENT_REWARDS } from './state.js';
 
-export { type SettlementKeeper } from './keeper.js';
+export type { SettlementKeeper } from './keeper.js';
 export { settlementDevnetParams } from './params.js';
-export { type FeeSplit, type FeeWeight, type SplitFeeParameters, splitFee } from './splitFee.js';
 export { type InferenceReceipt, MAX_RECEIPTS_PER_BATCH } from './settleInference.js';
+export { type FeeSplit, type FeeWeight, type SplitFeeParameters, splitFee } from './splitFee.js';
 export { OPERATOR_BONDS, type ReceiptRecord, SETTLEMENT_ESCROW, SETTLEMENT_REWARDS } from './state.js';
 export * from './vouchers.js';
 
@@ -44,7 +44,11 @@ declare module '../../keepers.js' {
 export function settlementModule(app: App): Module {
   app.setKeeper('settlement', createSettlementKeeper());
   app.setKeeper('signatures', { recover: (d, s) => app.recoverSigner(d, s) });
-  const sumPrefix = async (ctx: Parameters<NonNullable<Module['endBlock']>>[0], prefix: Uint8Array, pick: (v: unknown) => bigint) => {
+  const sumPrefix = async (
+    ctx: Parameters<NonNullable<Module['endBlock']>>[0],
+    prefix: Uint8Array,
+    pick: (v: unknown) => bigint,
+  ) => {
     let sum = 0n;
     for await (const [, v] of ctx.state.iterate(prefix)) sum += pick(decode(v));
     return sum;
@@ -84,7 +88,9 @@ export function settlementModule(app: App): Module {
       async operatorBonds(ctx) {
         const total = await operatorBonds.total(ctx);
         const balance = await ctx.keepers.bank.balance(ctx, OPERATOR_BONDS);
-        return total === balance ? undefined : `operator bonds ${total} != ${OPERATOR_BONDS} balance ${balance}`;
+        return total === balance
+          ? undefined
+          : `operator bonds ${total} != ${OPERATOR_BONDS} balance ${balance}`;
       },
     },
   };

@@ -1,7 +1,7 @@
 import type { Address, Hex } from '@openledger/core';
 import type { Ctx } from '../../context.js';
-import { holdSlashed } from '../shared/external.js';
 import type { BondRecord } from '../shared/bonds.js';
+import { holdSlashed } from '../shared/external.js';
 import { addAmount, readAmount } from '../shared/state.js';
 import {
   keys,

@@ -16,7 +16,8 @@ const bps = (name: string, description: string, value: bigint): ParamDef => ({
 export const SETTLEMENT_PARAMS: readonly ParamDef[] = [
   {
     name: 'voucherLifetime',
-    description: 'longest a voucher may be valid; retirements, withdrawals and revocations wait this long too',
+    description:
+      'longest a voucher may be valid; retirements, withdrawals and revocations wait this long too',
     default: 3_600n,
     min: 1n,
     max: 30n * DAY,
@@ -76,9 +77,30 @@ export const SETTLEMENT_PARAMS: readonly ParamDef[] = [
     unit: 'OPEN',
   },
   bps('feedbackShareBps', 'share of the platform fee that goes to the epoch feedback pool', 1_000n),
-  { name: 'maxAttributed', description: 'contributor weights a receipt may list', default: 16n, min: 1n, max: 256n, unit: 'count' },
-  { name: 'maxSpans', description: 'spans kept by the attribution rule', default: 32n, min: 1n, max: 1_024n, unit: 'count' },
-  { name: 'minSpanTokens', description: 'shortest attributed span, in tokens', default: 8n, min: 1n, max: 1_024n, unit: 'count' },
+  {
+    name: 'maxAttributed',
+    description: 'contributor weights a receipt may list',
+    default: 16n,
+    min: 1n,
+    max: 256n,
+    unit: 'count',
+  },
+  {
+    name: 'maxSpans',
+    description: 'spans kept by the attribution rule',
+    default: 32n,
+    min: 1n,
+    max: 1_024n,
+    unit: 'count',
+  },
+  {
+    name: 'minSpanTokens',
+    description: 'shortest attributed span, in tokens',
+    default: 8n,
+    min: 1n,
+    max: 1_024n,
+    unit: 'count',
+  },
   {
     name: 'gradientSharePpm',
     description: 'weight of the gradient-influence signal in attribution',

@@ -16,7 +16,10 @@ export function settlementQueries(app: App): Record<string, QueryDef> {
       const e = await getEscrow(ctx, payer);
       const operators = [];
       for await (const [k, v] of ctx.state.iterate(keys.escrowOperatorPrefix(payer))) {
-        operators.push({ operator: addressFromBytes(k.subarray(k.length - 20)), removeAt: decode(v) as bigint });
+        operators.push({
+          operator: addressFromBytes(k.subarray(k.length - 20)),
+          removeAt: decode(v) as bigint,
+        });
       }
       const sessionKeys = [];
       for await (const [k, v] of ctx.state.iterate(keys.sessionKeyPrefix(payer))) {
@@ -50,7 +53,8 @@ export function settlementQueries(app: App): Record<string, QueryDef> {
       }[];
       for (const c of mine) {
         datanetTotal += c.claimable;
-        if (c.claimable > 0n) contributions.push({ contribution: c.id, datanet: c.datanet, claimable: c.claimable });
+        if (c.claimable > 0n)
+          contributions.push({ contribution: c.id, datanet: c.datanet, claimable: c.claimable });
       }
       return { address, balance, datanetTotal, total: balance + datanetTotal, contributions };
     },

@@ -11,11 +11,13 @@ import { keys, SETTLEMENT_REWARDS } from './state.js';
  */
 export const claimRewards: MessageDef<{ contributions: Hex[] }> = {
   kind: 'ClaimRewards',
-  description: 'Claim your rewards: inference shares, rater rewards and (listed) contributions’ Datanet credits.',
+  description:
+    'Claim your rewards: inference shares, rater rewards and (listed) contributions’ Datanet credits.',
   fields: [{ name: 'contributions', type: 'bytes32[]' }],
   baseGas: 5_000n,
   async handle(ctx, msg) {
-    if (msg.contributions.length > 64) throw new ChainError('INVALID_MESSAGE', 'at most 64 contributions per claim');
+    if (msg.contributions.length > 64)
+      throw new ChainError('INVALID_MESSAGE', 'at most 64 contributions per claim');
     const claimable = await readAmount(ctx, keys.claimable(msg.from));
     let total = claimable;
     if (claimable > 0n) {

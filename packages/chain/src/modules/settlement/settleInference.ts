@@ -1,12 +1,11 @@
-import { type Address, compareBytes, fromHex, type Hex, toHex } from '@openledger/core';
+import { type Address, BaseError, compareBytes, fromHex, type Hex, toHex } from '@openledger/core';
 import type { Ctx } from '../../context.js';
-import { BaseError } from '@openledger/core';
 import { ChainError } from '../../errors.js';
 import { GAS } from '../../gas.js';
 import type { MessageDef } from '../../module.js';
 import { TREASURY } from '../bank/keeper.js';
 import type { ModelVersion } from '../models/state.js';
-import { addr, param, PPM } from '../shared/state.js';
+import { addr, PPM, param } from '../shared/state.js';
 import { type FeeWeight, splitFee } from './splitFee.js';
 import {
   getEscrow,
@@ -85,7 +84,10 @@ function recover(ctx: Ctx, digest: Uint8Array, signature: Hex, what: string): Ad
 /** Checks the weights' form: ≤ maxAttributed, each > 0, ordered (ppm desc, address asc), no repeats. */
 function checkWeightForm(r: InferenceReceipt, maxAttributed: bigint): void {
   if (BigInt(r.weights.length) > maxAttributed) {
-    fail('TOO_MANY_WEIGHTS', `a receipt lists at most ${maxAttributed} contributors, got ${r.weights.length}`);
+    fail(
+      'TOO_MANY_WEIGHTS',
+      `a receipt lists at most ${maxAttributed} contributors, got ${r.weights.length}`,
+    );
   }
   let sum = r.fallbackPpm;
   r.weights.forEach((w, i) => {
@@ -93,14 +95,22 @@ function checkWeightForm(r: InferenceReceipt, maxAttributed: bigint): void {
     sum += w.ppm;
     const prev = r.weights[i - 1];
     if (prev) {
-      const order = prev.ppm > w.ppm ? -1 : prev.ppm < w.ppm ? 1 : compareBytes(addr(prev.contributor), addr(w.contributor));
+      const order =
+        prev.ppm > w.ppm
+          ? -1
+          : prev.ppm < w.ppm
+            ? 1
+            : compareBytes(addr(prev.contributor), addr(w.contributor));
       if (order >= 0) {
         fail('INVALID_WEIGHTS', 'weights must be ordered by (ppm desc, address asc), each contributor once');
       }
     }
   });
   if (sum !== PPM) {
-    fail('WEIGHTS_DO_NOT_SUM', `weights plus fallbackPpm sum to ${sum} ppm; they must sum to exactly 1,000,000`);
+    fail(
+      'WEIGHTS_DO_NOT_SUM',
+      `weights plus fallbackPpm sum to ${sum} ppm; they must sum to exactly 1,000,000`,
+    );
   }
 }
 
@@ -117,10 +127,16 @@ async function settleOne(ctx: Ctx, r: InferenceReceipt, operator: Address, p: Pa
     fail('WRONG_OPERATOR', `the voucher names operator ${r.operator}, but ${operator} is settling it`);
   }
   if (now > r.expiry + p.settlementGrace) {
-    fail('VOUCHER_EXPIRED', `voucher expired at ${r.expiry}; receipts settle until ${r.expiry + p.settlementGrace} (now ${now})`);
+    fail(
+      'VOUCHER_EXPIRED',
+      `voucher expired at ${r.expiry}; receipts settle until ${r.expiry + p.settlementGrace} (now ${now})`,
+    );
   }
   if (r.expiry > now + p.voucherLifetime) {
-    fail('VOUCHER_TOO_LONG', `voucher expiry ${r.expiry} is more than voucherLifetime ${p.voucherLifetime}s ahead`);
+    fail(
+      'VOUCHER_TOO_LONG',
+      `voucher expiry ${r.expiry} is more than voucherLifetime ${p.voucherLifetime}s ahead`,
+    );
   }
   if ((await ctx.get(keys.request(r.payer, r.requestId))) !== undefined) {
     fail('REPLAYED_REQUEST', `request ${r.requestId} of ${r.payer} was already settled`);
@@ -140,9 +156,15 @@ async function settleOne(ctx: Ctx, r: InferenceReceipt, operator: Address, p: Pa
   let sessionCap: bigint | undefined;
   if (signer.toLowerCase() !== r.payer.toLowerCase()) {
     const key = await getSessionKey(ctx, r.payer, signer);
-    if (!key) fail('INVALID_VOUCHER_SIGNATURE', `the voucher is signed by ${signer}, neither the payer nor its session key`);
-    if (key!.revokeAt > 0n && now >= key!.revokeAt) fail('SESSION_KEY_REVOKED', `session key ${signer} was revoked`);
-    if (r.expiry > key!.expiry) fail('SESSION_KEY_EXPIRED', `session key ${signer} expires at ${key!.expiry}, before the voucher`);
+    if (!key)
+      fail(
+        'INVALID_VOUCHER_SIGNATURE',
+        `the voucher is signed by ${signer}, neither the payer nor its session key`,
+      );
+    if (key!.revokeAt > 0n && now >= key!.revokeAt)
+      fail('SESSION_KEY_REVOKED', `session key ${signer} was revoked`);
+    if (r.expiry > key!.expiry)
+      fail('SESSION_KEY_EXPIRED', `session key ${signer} expires at ${key!.expiry}, before the voucher`);
     sessionCap = key!.maxFeePerRequest;
   }
   const usage: Usage = {
@@ -157,7 +179,10 @@ async function settleOne(ctx: Ctx, r: InferenceReceipt, operator: Address, p: Pa
   };
   const usageSigner = recover(ctx, hashUsage(ctx.block.chainId, usage), r.usageSignature, 'usage');
   if (usageSigner.toLowerCase() !== operator.toLowerCase()) {
-    fail('INVALID_USAGE_SIGNATURE', `the usage statement is signed by ${usageSigner}, not the operator ${operator}`);
+    fail(
+      'INVALID_USAGE_SIGNATURE',
+      `the usage statement is signed by ${usageSigner}, not the operator ${operator}`,
+    );
   }
   const allowed = await ctx.getValue(keys.escrowOperator(r.payer, operator));
   if (typeof allowed !== 'bigint' || (allowed > 0n && now >= allowed)) {
@@ -172,7 +197,10 @@ async function settleOne(ctx: Ctx, r: InferenceReceipt, operator: Address, p: Pa
     fail('OPERATOR_NOT_AUTHORISED', `operator ${operator} is not authorised for model version ${v.id}`);
   }
   if (!ctx.keepers.models.servesAt(model!, v, r.expiry)) {
-    fail('VERSION_NOT_DEPLOYED', `model version ${v.id} is not Deployed (with its model Approved) at the voucher expiry ${r.expiry}`);
+    fail(
+      'VERSION_NOT_DEPLOYED',
+      `model version ${v.id} is not Deployed (with its model Approved) at the voucher expiry ${r.expiry}`,
+    );
   }
   if (r.inputTokens > r.maxInputTokens || r.outputTokens > r.maxOutputTokens) {
     fail(
@@ -191,9 +219,16 @@ async function settleOne(ctx: Ctx, r: InferenceReceipt, operator: Address, p: Pa
       }
     }
     if (!found) {
-      fail('NO_ACCEPTED_ROWS', `contributor ${w.contributor} has no accepted rows in the versions model version ${v.id} pins`);
+      fail(
+        'NO_ACCEPTED_ROWS',
+        `contributor ${w.contributor} has no accepted rows in the versions model version ${v.id} pins`,
+      );
     }
-    weights.push({ address: w.contributor, ppm: w.ppm, cutBps: await ctx.keepers.datanets.penaltyCutBps(ctx, w.contributor) });
+    weights.push({
+      address: w.contributor,
+      ppm: w.ppm,
+      cutBps: await ctx.keepers.datanets.penaltyCutBps(ctx, w.contributor),
+    });
   }
   const split = splitFee({
     rateInPer1k: v.rateInPer1k,
@@ -223,7 +258,8 @@ async function settleOne(ctx: Ctx, r: InferenceReceipt, operator: Address, p: Pa
   const from = SETTLEMENT_ESCROW;
   const rewards = ctx.keepers.settlement;
   await ctx.keepers.distribution.depositStakersReward(ctx, from, split.stakers);
-  for (const c of split.contributors) await rewards.creditClaimable(ctx, from, c.address, c.amount, 'contributor');
+  for (const c of split.contributors)
+    await rewards.creditClaimable(ctx, from, c.address, c.amount, 'contributor');
   await rewards.creditClaimable(ctx, from, model!.owner, split.owner, 'owner');
   await rewards.creditClaimable(ctx, from, operator, split.operator, 'operator');
   let treasury = split.treasury;
@@ -341,17 +377,27 @@ export const settleInference: MessageDef<{ receipts: InferenceReceipt[] }> = {
   baseGas: 10_000n,
   async handle(ctx, msg) {
     if (msg.receipts.length === 0 || msg.receipts.length > MAX_RECEIPTS_PER_BATCH) {
-      throw new ChainError('INVALID_MESSAGE', `a batch holds 1 to ${MAX_RECEIPTS_PER_BATCH} receipts, got ${msg.receipts.length}`);
+      throw new ChainError(
+        'INVALID_MESSAGE',
+        `a batch holds 1 to ${MAX_RECEIPTS_PER_BATCH} receipts, got ${msg.receipts.length}`,
+      );
     }
     const bond = await operatorBonds.get(ctx, msg.from);
     const minBond = await param(ctx, 'settlement', 'minOperatorBond');
     if (bond.unbonding > 0n) {
-      throw new ChainError('OPERATOR_UNBONDING', `operator ${msg.from} is unbonding and may not settle until it completes`);
+      throw new ChainError(
+        'OPERATOR_UNBONDING',
+        `operator ${msg.from} is unbonding and may not settle until it completes`,
+      );
     }
     if (bond.bonded < minBond || bond.bonded === 0n) {
-      throw new ChainError('OPERATOR_NOT_BONDED', `operator ${msg.from} has ${bond.bonded} bonded; settling needs ${minBond}`, {
-        metaMessages: ['Bond with: openledger operator bond <amount>.'],
-      });
+      throw new ChainError(
+        'OPERATOR_NOT_BONDED',
+        `operator ${msg.from} has ${bond.bonded} bonded; settling needs ${minBond}`,
+        {
+          metaMessages: ['Bond with: openledger operator bond <amount>.'],
+        },
+      );
     }
     const p = await loadParams(ctx);
     let settled = 0;
@@ -361,7 +407,13 @@ export const settleInference: MessageDef<{ receipts: InferenceReceipt[] }> = {
         const id = await settleOne(layer, receipt, msg.from, p);
         layer.commit();
         settled++;
-        ctx.emit('settlement.receipt', { index, receipt: id, payer: receipt.payer, requestId: receipt.requestId, status: 'ok' });
+        ctx.emit('settlement.receipt', {
+          index,
+          receipt: id,
+          payer: receipt.payer,
+          requestId: receipt.requestId,
+          status: 'ok',
+        });
       } catch (e) {
         if (!(e instanceof BaseError) || e.code === 'OUT_OF_GAS' || e.code === 'INTERNAL_ERROR') throw e;
         ctx.emit('settlement.receipt', {
@@ -395,4 +447,3 @@ export async function pruneRequests(ctx: Ctx, limit = 10_000): Promise<number> {
   }
   return due.length;
 }
-

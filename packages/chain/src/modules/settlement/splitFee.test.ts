@@ -137,7 +137,8 @@ test('weights that do not sum with the fallback to 1,000,000 are refused', () =>
     feedbackShareBps: 0n,
   };
   assert.throws(
-    () => splitFee({ ...base, weights: [{ address: 'a', ppm: 500_000n, cutBps: 0n }], fallbackPpm: 400_000n }),
+    () =>
+      splitFee({ ...base, weights: [{ address: 'a', ppm: 500_000n, cutBps: 0n }], fallbackPpm: 400_000n }),
     (e: unknown) => (e as { code?: string }).code === 'WEIGHTS_DO_NOT_SUM',
   );
   assert.throws(

@@ -69,7 +69,8 @@ export function splitFee<A extends string>(p: SplitFeeParameters<A>): FeeSplit<A
     ['feedbackShareBps', p.feedbackShareBps],
   ];
   for (const [name, v] of bpsFields) {
-    if (v < 0n || v > BPS) throw new ChainError('INVALID_MESSAGE', `${name} must be within [0, 10000], got ${v}`);
+    if (v < 0n || v > BPS)
+      throw new ChainError('INVALID_MESSAGE', `${name} must be within [0, 10000], got ${v}`);
   }
   if (p.stakersBps + p.contributorsBps + p.ownerBps > BPS) {
     throw new ChainError(

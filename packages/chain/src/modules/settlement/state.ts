@@ -1,4 +1,11 @@
-import { type Address, addressToBytes, type Hex, moduleAddress, readList, type Value } from '@openledger/core';
+import {
+  type Address,
+  addressToBytes,
+  type Hex,
+  moduleAddress,
+  readList,
+  type Value,
+} from '@openledger/core';
 import type { Ctx } from '../../context.js';
 import { keyspace } from '../../module.js';
 import { bondLedger } from '../shared/bonds.js';

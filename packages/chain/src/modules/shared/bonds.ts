@@ -1,7 +1,7 @@
 import { type Address, addressFromBytes, decode } from '@openledger/core';
 import type { Ctx } from '../../context.js';
 import { ChainError } from '../../errors.js';
-import { addr, field, u64 } from './state.js';
+import { addr, field, minBig, u64 } from './state.js';
 
 /**
  * A bond ledger for operator and feedback-validator bonds (DESIGN §4.2): bonded OPEN sits in a module
@@ -35,7 +35,11 @@ export function bondLedger(opts: {
     const v = await ctx.getValue(recordKey(who));
     if (v === undefined) return { bonded: 0n, unbonding: 0n, completeAt: 0n };
     const l = field.list(v, 'bond', 3);
-    return { bonded: field.big(l[0], 'bonded'), unbonding: field.big(l[1], 'unbonding'), completeAt: field.big(l[2], 'completeAt') };
+    return {
+      bonded: field.big(l[0], 'bonded'),
+      unbonding: field.big(l[1], 'unbonding'),
+      completeAt: field.big(l[2], 'completeAt'),
+    };
   };
   const write = (ctx: Ctx, who: Address, r: BondRecord) => {
     if (r.bonded === 0n && r.unbonding === 0n) ctx.delete(recordKey(who));
@@ -68,11 +72,15 @@ export function bondLedger(opts: {
     },
     async slash(ctx, who, amount, to) {
       const r = await read(ctx, who);
-      const fromBonded = amount < r.bonded ? amount : r.bonded;
+      const fromBonded = minBig(amount, r.bonded);
       const rest = amount - fromBonded;
-      const fromUnbonding = rest < r.unbonding ? rest : r.unbonding;
+      const fromUnbonding = minBig(rest, r.unbonding);
       const taken = fromBonded + fromUnbonding;
-      const next = { bonded: r.bonded - fromBonded, unbonding: r.unbonding - fromUnbonding, completeAt: r.completeAt };
+      const next = {
+        bonded: r.bonded - fromBonded,
+        unbonding: r.unbonding - fromUnbonding,
+        completeAt: r.completeAt,
+      };
       if (next.unbonding === 0n && r.unbonding > 0n) ctx.delete(queueKey(r.completeAt, who));
       write(ctx, who, next);
       if (taken > 0n) await to(taken);
@@ -106,4 +114,3 @@ export function bondLedger(opts: {
     },
   };
 }
-

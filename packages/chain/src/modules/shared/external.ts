@@ -1,6 +1,6 @@
 import type { Address } from '@openledger/core';
-import { SYSTEM } from '../../app.js';
 import type { App } from '../../app.js';
+import { SYSTEM } from '../../app.js';
 import { Ctx } from '../../context.js';
 import { InfiniteGasMeter } from '../../gas.js';
 import type { QueryContext } from '../../module.js';
@@ -16,7 +16,13 @@ export async function holdSlashed(
   info: { offender: Address; reason: string; module: string },
 ): Promise<bigint> {
   if (amount === 0n) return 0n;
-  return ctx.keepers.slashing.hold(ctx, { from, amount, module: info.module, subject: info.offender, reason: info.reason });
+  return ctx.keepers.slashing.hold(ctx, {
+    from,
+    amount,
+    module: info.module,
+    subject: info.offender,
+    reason: info.reason,
+  });
 }
 
 /** A read-only context over a query's state (unmetered; block time 0 unless given). */

@@ -1,7 +1,6 @@
 import {
   type Address,
   addressFromBytes,
-  addressToBytes,
   encode,
   fromHex,
   type Hex,
@@ -59,7 +58,11 @@ export function deriveId(domain: string, ...parts: Value[]): Hex {
 }
 
 export const b32 = (hex: string): Uint8Array => fromHex(hex, 32);
-export const addr = (a: string): Uint8Array => addressToBytes(a);
+/**
+ * Address bytes for state keys. The addresses here come from decoded messages or records (already
+ * checked), so this skips the EIP-55 re-check (a keccak per call) that addressToBytes does.
+ */
+export const addr = (a: string): Uint8Array => fromHex(a, 20);
 export const u64 = (n: number | bigint): Uint8Array => u64be(n);
 
 /** Field readers for records decoded from state (a shape error there is a bug, never user input). */
@@ -79,13 +82,17 @@ export function checkText(name: string, text: string, maxBytes: number, required
   const length = new TextEncoder().encode(text).length;
   if (required && length === 0) throw new ChainError('INVALID_MESSAGE', `${name} must not be empty`);
   if (length > maxBytes) {
-    throw new ChainError('INVALID_MESSAGE', `${name} is ${length} bytes; at most ${maxBytes} bytes are allowed`);
+    throw new ChainError(
+      'INVALID_MESSAGE',
+      `${name} is ${length} bytes; at most ${maxBytes} bytes are allowed`,
+    );
   }
 }
 
 /** Checks a list of addresses: at most `max`, no duplicates. */
 export function checkAddressList(name: string, list: readonly Address[], max: number): void {
-  if (list.length > max) throw new ChainError('INVALID_MESSAGE', `${name} has ${list.length} entries; at most ${max}`);
+  if (list.length > max)
+    throw new ChainError('INVALID_MESSAGE', `${name} has ${list.length} entries; at most ${max}`);
   const seen = new Set<string>();
   for (const a of list) {
     const k = a.toLowerCase();
@@ -105,4 +112,9 @@ export function isZeroHash(hex: string): boolean {
 /** Reads a module parameter. */
 export function param(ctx: Ctx, module: string, name: string): Promise<bigint> {
   return ctx.keepers.params.get(ctx, module, name);
+}
+
+/** The smaller of two bigints (Math.min does not take bigints). */
+export function minBig(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }

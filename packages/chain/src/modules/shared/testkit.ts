@@ -1,3 +1,4 @@
+import { rowsRoot, splitRowBytes } from '@openledger/attribution/rules';
 import {
   type Address,
   type Hex,
@@ -8,17 +9,16 @@ import {
   toHex,
   utf8,
 } from '@openledger/core';
-import { rowsRoot, splitRowBytes } from '@openledger/attribution/rules';
 import { App, GOVERNANCE, type PreparedTx } from '../../app.js';
 import type { TxReceipt } from '../../block.js';
 import { type BlockInfo, Ctx } from '../../context.js';
 import type { ChainEvent } from '../../events.js';
 import { InfiniteGasMeter } from '../../gas.js';
 import type { GenesisConfig } from '../../module.js';
-import { TREASURY } from '../bank/keeper.js';
-import { chainModules } from '../index.js';
 import { MemoryState } from '../../state/overlay.js';
 import { signTransaction, type TxMessage } from '../../tx.js';
+import { TREASURY } from '../bank/keeper.js';
+import { chainModules } from '../index.js';
 
 /**
  * An in-process chain for module tests: App + MemoryState, one block per call, deterministic keys and
@@ -29,12 +29,16 @@ export const GENESIS_TIME = 1_700_000_000n;
 export const GAS_PRICE = 1_000_000_000n;
 
 /** Deterministic test keys: keccak256("openledger test key <i>"). */
-export const KEYS: Hex[] = Array.from({ length: 12 }, (_, i) => toHex(keccak256(utf8(`openledger test key ${i}`))));
+export const KEYS: Hex[] = Array.from({ length: 12 }, (_, i) =>
+  toHex(keccak256(utf8(`openledger test key ${i}`))),
+);
 export const ADDRS: Address[] = KEYS.map((k) => privateKeyToAddress(k));
 
 export type TestChain = Awaited<ReturnType<typeof testChain>>;
 
-export async function testChain(opts: { params?: Record<string, bigint>; balance?: bigint; treasury?: bigint } = {}) {
+export async function testChain(
+  opts: { params?: Record<string, bigint>; balance?: bigint; treasury?: bigint } = {},
+) {
   const app = new App(chainModules);
   const state = new MemoryState();
   const genesis: GenesisConfig = {
@@ -58,7 +62,12 @@ export async function testChain(opts: { params?: Record<string, bigint>; balance
     return { chainId: CHAIN_ID, height: ++height, time, proposer: ADDRS[0]! };
   };
 
-  const prepare = (key: Hex, kind: string, fields: Record<string, unknown>, gasLimit = 20_000_000n): PreparedTx => {
+  const prepare = (
+    key: Hex,
+    kind: string,
+    fields: Record<string, unknown>,
+    gasLimit = 20_000_000n,
+  ): PreparedTx => {
     const from = privateKeyToAddress(key);
     const nonce = nonces.get(from) ?? 0n;
     nonces.set(from, nonce + 1n);
@@ -85,7 +94,12 @@ export async function testChain(opts: { params?: Record<string, bigint>; balance
     prepare,
     block,
     /** Sends one transaction in its own block and returns its receipt. */
-    async send(key: Hex, kind: string, fields: Record<string, unknown>, gasLimit?: bigint): Promise<TxReceipt> {
+    async send(
+      key: Hex,
+      kind: string,
+      fields: Record<string, unknown>,
+      gasLimit?: bigint,
+    ): Promise<TxReceipt> {
       const result = await block([prepare(key, kind, fields, gasLimit)]);
       return result.receipts[0]!;
     },
@@ -120,7 +134,13 @@ export async function testChain(opts: { params?: Record<string, bigint>; balance
 }
 
 /** What a contribution transaction carries for a text file (the *fixed* row rule of attribution/rules). */
-export function contributionOf(text: string): { bytes: Uint8Array; blobHash: Hex; size: bigint; rowCount: bigint; rowsRoot: Hex } {
+export function contributionOf(text: string): {
+  bytes: Uint8Array;
+  blobHash: Hex;
+  size: bigint;
+  rowCount: bigint;
+  rowsRoot: Hex;
+} {
   const bytes = utf8(text);
   const rows = splitRowBytes(bytes);
   return {
@@ -136,7 +156,8 @@ export function contributionOf(text: string): { bytes: Uint8Array; blobHash: Hex
 export function eventAttr(receipt: { events: ChainEvent[] }, type: string, attribute: string): string {
   const e = receipt.events.find((x) => x.type === type);
   const v = e?.attributes.find(([k]) => k === attribute)?.[1];
-  if (v === undefined) throw new Error(`no ${type}.${attribute} in ${JSON.stringify(receipt.events.map((x) => x.type))}`);
+  if (v === undefined)
+    throw new Error(`no ${type}.${attribute} in ${JSON.stringify(receipt.events.map((x) => x.type))}`);
   return v;
 }
 

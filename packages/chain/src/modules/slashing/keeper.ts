@@ -1,7 +1,6 @@
 import {
   type Address,
   addressFromBytes,
-  addressToBytes,
   formatOpen,
   moduleAddress,
   readBigint,
@@ -14,7 +13,7 @@ import {
 import type { Ctx } from '../../context.js';
 import { ChainError } from '../../errors.js';
 import { keyspace } from '../../module.js';
-import { addInteger, nextSequence, readInteger } from '../../state-values.js';
+import { addInteger, addressBytes, nextSequence, readInteger } from '../../state-values.js';
 import { TimeQueue } from '../../time-queue.js';
 
 /** The module account that holds slashed OPEN while its appeal window is open (DESIGN §4.2). */
@@ -89,7 +88,7 @@ declare module '../../keepers.js' {
 function encodeSlash(s: SlashRecord): Value {
   return [
     s.module,
-    addressToBytes(s.subject),
+    addressBytes(s.subject),
     s.amount,
     s.reason,
     s.createdHeight,

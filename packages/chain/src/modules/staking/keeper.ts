@@ -1,7 +1,6 @@
 import {
   type Address,
   addressFromBytes,
-  addressToBytes,
   decode,
   formatOpen,
   fromHex,
@@ -18,7 +17,7 @@ import {
 import type { Ctx } from '../../context.js';
 import { ChainError } from '../../errors.js';
 import { keyspace } from '../../module.js';
-import { addInteger, nextSequence, readInteger, writeInteger } from '../../state-values.js';
+import { addInteger, addressBytes, nextSequence, readInteger, writeInteger } from '../../state-values.js';
 import { TimeQueue } from '../../time-queue.js';
 
 /** The module account holding every bonded and unbonding OPEN of validators and delegators. */
@@ -32,22 +31,22 @@ const UNBONDING_SEQUENCE_KEY = stakingKey('useq');
 const VALIDATOR_COUNT_KEY = stakingKey('nval');
 export const unbondingQueue = new TimeQueue(stakingKey('uq', ''));
 
-export const validatorKey = (operator: Address) => stakingKey('val', addressToBytes(operator));
+export const validatorKey = (operator: Address) => stakingKey('val', addressBytes(operator));
 const consensusKeyIndex = (consensusKey: Uint8Array) => stakingKey('cons', consensusKey);
 /** Delegation shares, by validator then delegator. */
 export const delegationKey = (validator: Address, delegator: Address) =>
-  stakingKey('del', addressToBytes(validator), addressToBytes(delegator));
+  stakingKey('del', addressBytes(validator), addressBytes(delegator));
 export const validatorDelegationsPrefix = (validator: Address) =>
-  stakingKey('del', addressToBytes(validator), '');
+  stakingKey('del', addressBytes(validator), '');
 /** Index: the validators a delegator has shares with. */
 const delegatorIndexKey = (delegator: Address, validator: Address) =>
-  stakingKey('dby', addressToBytes(delegator), addressToBytes(validator));
-export const delegatorIndexPrefix = (delegator: Address) => stakingKey('dby', addressToBytes(delegator), '');
+  stakingKey('dby', addressBytes(delegator), addressBytes(validator));
+export const delegatorIndexPrefix = (delegator: Address) => stakingKey('dby', addressBytes(delegator), '');
 /** Index: a delegator's unbonding entries, id → completion time. */
 const delegatorUnbondingKey = (delegator: Address, id: bigint) =>
-  stakingKey('uby', addressToBytes(delegator), u64be(id));
+  stakingKey('uby', addressBytes(delegator), u64be(id));
 export const delegatorUnbondingPrefix = (delegator: Address) =>
-  stakingKey('uby', addressToBytes(delegator), '');
+  stakingKey('uby', addressBytes(delegator), '');
 
 /**
  * A validator. Its `tokens` are the OPEN bonded to it (self-bond and delegations); delegators hold
@@ -280,7 +279,7 @@ export function createStakingKeeper(): StakingKeeper {
         createdHeight: BigInt(ctx.block.height),
       };
       saveValidator(ctx, v);
-      ctx.setValue(consensusKeyIndex(consensusKey), addressToBytes(p.operator));
+      ctx.setValue(consensusKeyIndex(consensusKey), addressBytes(p.operator));
       for (const h of hooks) await h.afterValidatorCreated?.(ctx, v);
       ctx.emit('staking.create_validator', {
         validator: p.operator,
@@ -325,8 +324,8 @@ export function createStakingKeeper(): StakingKeeper {
         completionTime: ctx.block.time + period,
       };
       unbondingQueue.push(ctx, entry.completionTime, id, [
-        addressToBytes(delegator),
-        addressToBytes(validatorAddress),
+        addressBytes(delegator),
+        addressBytes(validatorAddress),
         amount,
       ]);
       ctx.setValue(delegatorUnbondingKey(delegator, id), entry.completionTime);
