@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttributionIndex, splitRows } from '../packages/attribution/dist/index.js';
 import { loadDefaultTokenizer } from '../packages/tokenizer/dist/index.js';
-import { rng } from './attribution-corpus.mjs';
+import { rng } from './lib/attribution-corpus.mjs';
 
 const CONTRIBUTORS = 40;
 const ROWS_EACH = 50;

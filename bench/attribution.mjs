@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttributionIndex } from '../packages/attribution/dist/index.js';
 import { loadDefaultTokenizer } from '../packages/tokenizer/dist/index.js';
-import { drawCorpus, loadTrainingIds, RandomModel, rng, TrigramModel } from './attribution-corpus.mjs';
+import { drawCorpus, loadTrainingIds, RandomModel, rng, TrigramModel } from './lib/attribution-corpus.mjs';
 
 const large = process.argv.includes('--large');
 const sizesArg = process.argv.find((a) => a.startsWith('--sizes='));

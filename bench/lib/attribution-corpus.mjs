@@ -15,7 +15,7 @@ export function rng(seed) {
 }
 
 export function loadTrainingIds(tokenizer, bytes = 1_500_000) {
-  const path = new URL('../data/base/gcide.txt', import.meta.url);
+  const path = new URL('../../data/base/gcide.txt', import.meta.url);
   if (!existsSync(path)) return null;
   return tokenizer.encode(readFileSync(path, 'utf8').slice(0, bytes));
 }
