@@ -16,13 +16,14 @@ import { StoreError } from './errors.js';
 import {
   type ChildRef,
   decodeLeaf,
+  type Hash,
   internalChild,
   internalSiblings,
   leafReadNeeded,
   MissingNodes,
   nibbleAt,
   nodeKey,
-  sha256n,
+  sha256s,
   type TreeItem,
   TreeUpdate,
 } from './tree.js';
@@ -291,7 +292,10 @@ export class StateStore {
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause;
       if (cause?.code === 'LEVEL_LOCKED') {
-        throw new StoreError('STORE_LOCKED', `the store in ${dir} is open in another process or instance; close it first`);
+        throw new StoreError(
+          'STORE_LOCKED',
+          `the store in ${dir} is open in another process or instance; close it first`,
+        );
       }
       throw e;
     }
@@ -326,7 +330,7 @@ export class StateStore {
       const version = v.readUInt32BE(0);
       const hash = Buffer.from(v.subarray(4, 36));
       store.#roots.set(k.readUInt32BE(1), {
-        ref: version === 0 ? undefined : { hash, version, leaf: false },
+        ref: version === 0 ? undefined : { hash: hash.toString('latin1'), version, leaf: false },
         hash,
       });
     }
@@ -384,7 +388,7 @@ export class StateStore {
     this.#checkHeight(h);
     const root = this.#rootAt(h);
     if (root.ref === undefined) return { value: undefined, proof: { levels: [] }, root: copy(root.hash) };
-    const keyHash = sha256n(key);
+    const keyHash = sha256s(key);
     const levels: { bitmap: number; siblings: Uint8Array[] }[] = [];
     let ref: ChildRef = root.ref;
     for (let depth = 0; ; depth++) {
@@ -397,7 +401,7 @@ export class StateStore {
       if (child.leaf) {
         const leaf = decodeLeaf(await this.#node(child, keyHash, depth + 1, h));
         const proof = { levels, leaf: { keyHash: copy(leaf.keyHash), valueHash: copy(leaf.valueHash) } };
-        const value = leaf.keyHash.equals(keyHash) ? copy(leaf.value) : undefined;
+        const value = leaf.keyHash.toString('latin1') === keyHash ? copy(leaf.value) : undefined;
         return { value, proof, root: copy(root.hash) };
       }
       ref = child;
@@ -454,15 +458,13 @@ export class StateStore {
       );
     }
     const items: TreeItem[] = parsed.map(({ key, value }, i) => ({
-      keyHash: sha256n(key),
+      keyHash: sha256s(key),
       key,
       value,
-      valueHash: value === null ? null : sha256n(value),
+      valueHash: value === null ? null : sha256s(value),
       old: olds[i]!,
     }));
-    const order = items.map((it) => ({ head: it.keyHash.readUInt32BE(0), it }));
-    order.sort((a, b) => a.head - b.head || Buffer.compare(a.it.keyHash, b.it.keyHash));
-    for (let i = 0; i < items.length; i++) items[i] = order[i]!.it;
+    items.sort((a, b) => (a.keyHash < b.keyHash ? -1 : a.keyHash > b.keyHash ? 1 : 0));
     const baseRoot = this.#rootAt(base);
     const loaded = new Map<string, Buffer>();
     await this.#preload(baseRoot.ref, items, loaded, base);
@@ -483,7 +485,7 @@ export class StateStore {
       version: base + 1,
       items,
       update,
-      newRoot: newRef === undefined ? EMPTY : { ref: newRef, hash: newRef.hash },
+      newRoot: newRef === undefined ? EMPTY : { ref: newRef, hash: Buffer.from(newRef.hash, 'latin1') },
       done: false,
     };
     const rootCopy = copy(state.newRoot.hash);
@@ -580,7 +582,7 @@ export class StateStore {
   }
 
   /** A tree node by its parent's pointer; internal nodes go through the cache. */
-  async #node(ref: ChildRef, pathSource: Uint8Array, depth: number, h: number): Promise<Buffer> {
+  async #node(ref: ChildRef, pathSource: Hash, depth: number, h: number): Promise<Buffer> {
     const key = nodeKey(ref.version, pathSource, depth);
     const ks = key.toString('latin1');
     const cached = this.#cache.get(ks);
@@ -691,13 +693,13 @@ export class StateStore {
   async #treeGet(h: number, key: Uint8Array): Promise<Uint8Array | undefined> {
     const root = this.#rootAt(h);
     if (root.ref === undefined) return undefined;
-    const keyHash = sha256n(key);
+    const keyHash = sha256s(key);
     let ref: ChildRef = root.ref;
     for (let depth = 0; ; depth++) {
       const node = await this.#node(ref, keyHash, depth, h);
       if (ref.leaf) {
         const leaf = decodeLeaf(node);
-        return leaf.keyHash.equals(keyHash) ? copy(leaf.value) : undefined;
+        return leaf.keyHash.toString('latin1') === keyHash ? copy(leaf.value) : undefined;
       }
       const child = internalChild(node, nibbleAt(keyHash, depth));
       if (child === undefined) return undefined;
