@@ -3,17 +3,17 @@ import { RpcRequestError } from '@openledger/sdk';
 import { helpText, parseArgs } from './args.js';
 import { type Command, type Io, makeOutput, processIo } from './command.js';
 import { balanceCommand, blockCommand, sendCommand, txCommand } from './commands/chain.js';
-import { engineCommand } from './commands/engine.js';
-import { govCommand } from './commands/gov.js';
 import { datanetCommand } from './commands/datanet.js';
+import { engineCommand } from './commands/engine.js';
 import { escrowCommand } from './commands/escrow.js';
 import { feedbackCommand } from './commands/feedback.js';
+import { govCommand } from './commands/gov.js';
 import { keysCommand } from './commands/keys.js';
 import { modelCommand } from './commands/model.js';
 import { devnetCommand, nodeCommand } from './commands/node.js';
-import { stakeCommand } from './commands/stake.js';
 import { operatorCommand } from './commands/operator.js';
 import { rewardsCommand } from './commands/rewards.js';
+import { stakeCommand } from './commands/stake.js';
 
 /** Every top-level command. New command groups add one line here. */
 export const COMMANDS: Command[] = [
