@@ -20,19 +20,22 @@ import {
   parsePins,
   syncDatanet,
 } from '@openledger/node';
-import {
-  copyReport,
-  downloadBlob,
-  type OpenLedgerClient,
-  type TraceAnswer,
-  trace,
-} from '@openledger/sdk';
+import { copyReport, downloadBlob, type OpenLedgerClient, type TraceAnswer, trace } from '@openledger/sdk';
 import type { ParsedArgs } from '../args.js';
 import { type Command, type Output, table } from '../command.js';
 import { client, resolveSigner } from '../context.js';
 import { demoAccounts, demoContributors, loadManifest } from '../devnet-config.js';
 import { openLedgerHome } from '../keystore.js';
-import { integer, list, open, option, positional, QUERY_OPTIONS, requireId, TX_OPTIONS } from './tx-helpers.js';
+import {
+  integer,
+  list,
+  open,
+  option,
+  positional,
+  QUERY_OPTIONS,
+  requireId,
+  TX_OPTIONS,
+} from './tx-helpers.js';
 
 /** Readable names for the devnet's fixed addresses (demo accounts and demo contributors). */
 function knownNames(): Map<string, string> {
@@ -118,12 +121,25 @@ export function traceText(t: TraceAnswer, colour: boolean): string {
 const traceCommand: Command = {
   name: 'trace',
   summary: 'Show which contributors’ rows an output copies: spans, contributors and weights (DESIGN §4.7).',
-  usage: 'openledger attribution trace "<text>" (--model <modelId@version|versionId> | --datanet <id@version,…>) [--json]',
+  usage:
+    'openledger attribution trace "<text>" (--model <modelId@version|versionId> | --datanet <id@version,…>) [--json]',
   options: [
-    { name: 'model', value: 'ID@N', description: 'model version (its pins and tokenizer): <modelId>@<n> or a version id' },
+    {
+      name: 'model',
+      value: 'ID@N',
+      description: 'model version (its pins and tokenizer): <modelId>@<n> or a version id',
+    },
     { name: 'datanet', value: 'ID@V,…', description: 'explicit Datanet pins (instead of a model version)' },
-    { name: 'tokenizer', value: 'HASH', description: 'tokenizer hash (with --datanet, when several are registered)' },
-    { name: 'min-span', value: 'N', description: 'shortest span in tokens (default: the chain’s minSpanTokens)' },
+    {
+      name: 'tokenizer',
+      value: 'HASH',
+      description: 'tokenizer hash (with --datanet, when several are registered)',
+    },
+    {
+      name: 'min-span',
+      value: 'N',
+      description: 'shortest span in tokens (default: the chain’s minSpanTokens)',
+    },
     { name: 'file', value: 'FILE', description: 'read the output text from a file' },
     { name: 'evidence', value: 'FILE', description: 'also write the canonical evidence bytes to FILE' },
     ...QUERY_OPTIONS,
@@ -133,13 +149,18 @@ const traceCommand: Command = {
   async run(args, out) {
     const file = option(args, 'file');
     const text = file ? await readFile(file, 'utf8') : args.positionals.join(' ');
-    if (text.trim() === '') throw new BaseError('MISSING_ARGUMENT', 'give the output text to trace (or --file FILE)');
+    if (text.trim() === '')
+      throw new BaseError('MISSING_ARGUMENT', 'give the output text to trace (or --file FILE)');
     const model = option(args, 'model');
     const datanet = option(args, 'datanet');
     if (!model && !datanet) {
-      throw new BaseError('MISSING_ARGUMENT', 'say what to trace against: --model <modelId@version> or --datanet <id@version>', {
-        metaMessages: ['openledger model list / openledger datanet list show the ids.'],
-      });
+      throw new BaseError(
+        'MISSING_ARGUMENT',
+        'say what to trace against: --model <modelId@version> or --datanet <id@version>',
+        {
+          metaMessages: ['openledger model list / openledger datanet list show the ids.'],
+        },
+      );
     }
     const minSpan = option(args, 'min-span');
     const evidenceFile = option(args, 'evidence');
@@ -201,7 +222,8 @@ async function openLocal(
   const datanets = p.datanets ?? (await chainDatanets(query)).map((d) => d.id);
   for (const d of datanets) {
     const added = await syncDatanet(index, query, blobs, d, {
-      onProgress: (x) => out.info(`indexing ${d.slice(0, 10)}… version ${x.version}/${x.of} (${x.rows} rows)`),
+      onProgress: (x) =>
+        out.info(`indexing ${d.slice(0, 10)}… version ${x.version}/${x.of} (${x.rows} rows)`),
     });
     if (added) out.info(`indexed ${added} new version(s) of ${d}`);
   }
@@ -221,7 +243,11 @@ type ReceiptView = {
   settledTime: string;
 };
 
-async function receiptEvidence(c: OpenLedgerClient, url: string, id: Hex): Promise<{ receipt: ReceiptView; bytes: Uint8Array }> {
+async function receiptEvidence(
+  c: OpenLedgerClient,
+  url: string,
+  id: Hex,
+): Promise<{ receipt: ReceiptView; bytes: Uint8Array }> {
   const receipt = await c.query<ReceiptView | null>('settlement.receipt', { id });
   if (!receipt) throw new BaseError('NOT_FOUND', `no settled receipt ${id}`);
   const bytes = await downloadBlob(url, receipt.evidenceHash);
@@ -241,7 +267,9 @@ function receiptDifferences(r: ReceiptView, e: Evidence): string[] {
   const rw = r.weights.map((w) => `${w.contributor.toLowerCase()}:${w.ppm}`).join(',');
   const ew = e.weights.map(([a, ppm]) => `${a.toLowerCase()}:${ppm}`).join(',');
   if (rw !== ew || String(r.fallbackPpm) !== String(e.fallbackPpm)) {
-    out.push(`the receipt's weights [${rw}] + fallback ${r.fallbackPpm} differ from the evidence's [${ew}] + fallback ${e.fallbackPpm}`);
+    out.push(
+      `the receipt's weights [${rw}] + fallback ${r.fallbackPpm} differ from the evidence's [${ew}] + fallback ${e.fallbackPpm}`,
+    );
   }
   if (r.modelVersion.toLowerCase() !== e.modelVersion) {
     out.push(`the evidence names model version ${e.modelVersion}, the receipt ${r.modelVersion}`);
@@ -260,9 +288,13 @@ const paramsOf = (r: ReceiptView) => ({
 
 const verifyCommand: Command = {
   name: 'verify',
-  summary: 'Recompute a receipt’s evidence from a local index of the pinned versions and print every difference.',
+  summary:
+    'Recompute a receipt’s evidence from a local index of the pinned versions and print every difference.',
   usage: 'openledger attribution verify <receipt-id | evidence-file> [--json]',
-  options: [{ name: 'dir', value: 'DIR', description: 'local index directory (default: under $OPENLEDGER_HOME)' }, ...QUERY_OPTIONS],
+  options: [
+    { name: 'dir', value: 'DIR', description: 'local index directory (default: under $OPENLEDGER_HOME)' },
+    ...QUERY_OPTIONS,
+  ],
   async run(args, out) {
     const ref = positional(args, 0, 'openledger attribution verify <receipt-id | evidence-file>');
     const c = client(args);
@@ -280,7 +312,10 @@ const verifyCommand: Command = {
     try {
       evidence = decodeEvidence(bytes);
     } catch (e) {
-      out.result({ ok: false, differences: [`the evidence does not decode: ${(e as Error).message}`] }, (v) => `FALSE: ${v.differences[0]}`);
+      out.result(
+        { ok: false, differences: [`the evidence does not decode: ${(e as Error).message}`] },
+        (v) => `FALSE: ${v.differences[0]}`,
+      );
       return 1;
     }
     const local = await openLocal(args, out, {
@@ -300,7 +335,10 @@ const verifyCommand: Command = {
     out.result(result, (v) =>
       v.ok
         ? `OK: the evidence ${v.evidenceHash} holds — ${v.spans} span(s) over ${v.outputTokens} output tokens recomputed from the pinned versions, weights identical`
-        : [`FALSE: ${v.differences.length} difference(s) in evidence ${v.evidenceHash}:`, ...v.differences.map((d) => `  - ${d}`)].join('\n'),
+        : [
+            `FALSE: ${v.differences.length} difference(s) in evidence ${v.evidenceHash}:`,
+            ...v.differences.map((d) => `  - ${d}`),
+          ].join('\n'),
     );
     return result.ok ? 0 : 1;
   },
@@ -308,7 +346,8 @@ const verifyCommand: Command = {
 
 const indexCommand: Command = {
   name: 'index',
-  summary: 'Build or update the local attribution index from the node’s Datanets and blobs; --check compares roots.',
+  summary:
+    'Build or update the local attribution index from the node’s Datanets and blobs; --check compares roots.',
   usage: 'openledger attribution index [--rebuild] [--check] [--dir DIR] [--json]',
   options: [
     { name: 'rebuild', description: 'delete the local index and build it again' },
@@ -345,9 +384,21 @@ const indexCommand: Command = {
         `local index ${v.dir} (tokenizer ${v.tokenizer}), up to date in ${v.ms} ms`,
         table([
           ['Datanet', 'name', 'versions', 'tokens', 'segments'],
-          ...v.datanets.map((d) => [d.id, d.name, `${d.indexedVersions}/${d.chainVersions}`, String(d.tokens), String(d.segments)]),
+          ...v.datanets.map((d) => [
+            d.id,
+            d.name,
+            `${d.indexedVersions}/${d.chainVersions}`,
+            String(d.tokens),
+            String(d.segments),
+          ]),
         ]),
-        ...(v.checked ? [v.problems.length ? `PROBLEMS:\n${v.problems.map((p) => `  - ${p}`).join('\n')}` : 'check: every indexed root equals the chain’s'] : []),
+        ...(v.checked
+          ? [
+              v.problems.length
+                ? `PROBLEMS:\n${v.problems.map((p) => `  - ${p}`).join('\n')}`
+                : 'check: every indexed root equals the chain’s',
+            ]
+          : []),
       ].join('\n'),
     );
     return problems.length ? 1 : 0;
@@ -370,7 +421,8 @@ async function pinnedRows(local: Local, evidence: Evidence): Promise<Map<string,
 
 const challengeCommand: Command = {
   name: 'challenge',
-  summary: 'Look for a fraud proof against a receipt (recomputed from a local index) and submit it, posting challengerBond.',
+  summary:
+    'Look for a fraud proof against a receipt (recomputed from a local index) and submit it, posting challengerBond.',
   usage: 'openledger attribution challenge <receipt-id> --from KEY [--dry-run] [--json]',
   options: [
     { name: 'dry-run', description: 'show the proof found, do not submit it' },
@@ -395,7 +447,11 @@ const challengeCommand: Command = {
         evidence: bytes,
         rowBytes: (datanet, rowIndex) => {
           const r = rows.get(`${datanet}/${rowIndex}`);
-          if (!r) throw new BaseError('ROW_NOT_FOUND', `row ${rowIndex} of ${datanet} is not in the pinned versions`);
+          if (!r)
+            throw new BaseError(
+              'ROW_NOT_FOUND',
+              `row ${rowIndex} of ${datanet} is not in the pinned versions`,
+            );
           return r;
         },
         receipt: {
@@ -409,15 +465,20 @@ const challengeCommand: Command = {
       throw new BaseError('CHALLENGE_FAILED', `could not check the evidence: ${(e as Error).message}`);
     }
     if (!found) {
-      out.result({ receipt: id, found: false }, () =>
-        `nothing to challenge: receipt ${id}'s evidence holds against the pinned versions (a wrong count table alone goes to a penalty proposal)`,
+      out.result(
+        { receipt: id, found: false },
+        () =>
+          `nothing to challenge: receipt ${id}'s evidence holds against the pinned versions (a wrong count table alone goes to a penalty proposal)`,
       );
       return 1;
     }
     const fields = fieldsFromClaim(id, bytes, found.claim);
     const describe = `condition (${found.claim.condition}): ${found.reason}`;
     if (args.options.has('dry-run')) {
-      out.result({ receipt: id, found: true, condition: found.claim.condition, reason: found.reason }, () => `would challenge with ${describe}`);
+      out.result(
+        { receipt: id, found: true, condition: found.claim.condition, reason: found.reason },
+        () => `would challenge with ${describe}`,
+      );
       return 0;
     }
     out.info(`challenging receipt ${id} with ${describe}`);
@@ -458,7 +519,8 @@ const challengeCommand: Command = {
 
 export const attributionCommand: Command = {
   name: 'attribution',
-  summary: 'Proof of Attribution: trace outputs to contributors, verify and challenge receipts, the local index.',
+  summary:
+    'Proof of Attribution: trace outputs to contributors, verify and challenge receipts, the local index.',
   usage: 'openledger attribution index|trace|verify|challenge',
   subcommands: [traceCommand, verifyCommand, challengeCommand, indexCommand],
 };
@@ -466,12 +528,18 @@ export const attributionCommand: Command = {
 /** `openledger datanet copy-report <contribution>`: for curators, before approving. */
 export const copyReportCommand: Command = {
   name: 'copy-report',
-  summary: 'For curators: how much of a contribution (in spans of ≥ 12 tokens) is already in the Datanet, and whose rows.',
+  summary:
+    'For curators: how much of a contribution (in spans of ≥ 12 tokens) is already in the Datanet, and whose rows.',
   usage: 'openledger datanet copy-report <contribution> [--min-tokens 12] [--json]',
-  options: [{ name: 'min-tokens', value: 'N', description: 'shortest copied span counted', default: '12' }, ...QUERY_OPTIONS],
+  options: [
+    { name: 'min-tokens', value: 'N', description: 'shortest copied span counted', default: '12' },
+    ...QUERY_OPTIONS,
+  ],
   async run(args, out) {
     const id = requireId(args.positionals[0], 'the contribution');
-    const r = await copyReport(client(args), id, { minTokens: Number(integer(String(args.options.get('min-tokens')), '--min-tokens')) });
+    const r = await copyReport(client(args), id, {
+      minTokens: Number(integer(String(args.options.get('min-tokens')), '--min-tokens')),
+    });
     const names = knownNames();
     out.result(r, (v) =>
       [
@@ -482,12 +550,25 @@ export const copyReportCommand: Command = {
               '',
               table([
                 ['from', 'tokens', 'rows'],
-                ...v.byContributor.map((b) => [who(b.contributor, names), String(b.tokens), b.rows.map((x) => x.rowIndex).join(', ')]),
+                ...v.byContributor.map((b) => [
+                  who(b.contributor, names),
+                  String(b.tokens),
+                  b.rows.map((x) => x.rowIndex).join(', '),
+                ]),
               ]),
             ]
           : []),
         ...(v.spans.length
-          ? ['', 'copied spans:', ...v.spans.slice(0, 20).map((s) => `  row ${s.row} @${s.offset} (+${s.length}) ← row ${s.source.rowIndex}: "${s.text.replace(/\s+/g, ' ').slice(0, 80)}"`)]
+          ? [
+              '',
+              'copied spans:',
+              ...v.spans
+                .slice(0, 20)
+                .map(
+                  (s) =>
+                    `  row ${s.row} @${s.offset} (+${s.length}) ← row ${s.source.rowIndex}: "${s.text.replace(/\s+/g, ' ').slice(0, 80)}"`,
+                ),
+            ]
           : []),
       ].join('\n'),
     );

@@ -4,8 +4,8 @@ import { BaseError, type Hex, sha256, toHex } from '@openledger/core';
 import { contributionRows } from '@openledger/node';
 import { uploadBlob } from '@openledger/sdk';
 import { type Command, table } from '../command.js';
-import { copyReportCommand } from './attribution.js';
 import { client, resolveAddress } from '../context.js';
+import { copyReportCommand } from './attribution.js';
 import {
   addresses,
   amount,

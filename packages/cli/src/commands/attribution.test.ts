@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { hashVoucher, signUsage, signVoucher } from '@openledger/chain';
+import { type Address, fromHex, type Hex, keccak256, OPEN, sha256, toHex, utf8 } from '@openledger/core';
+import { CHAT_TEMPLATE_HASH } from '@openledger/engine';
+import { OpenLedgerClient, privateKeySigner, trace, uploadBlob } from '@openledger/sdk';
+import { DEFAULT_TOKENIZER_HASH } from '@openledger/tokenizer';
+import {
+  demoContributors,
+  demoKey,
+  loadManifest,
+  OPERATOR_GENESIS_BOND,
+  repoRoot,
+} from '../devnet-config.js';
+import { run } from '../main.js';
+import { startDevnet } from './node.js';
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code, stdout, stderr, json };
+}
+
+const addressOf = (name: 'operator' | 'dave' | 'erin' | 'bob') =>
+  privateKeySigner(demoKey(name)).address as Address;
+
+test('end to end on a devnet: seed with a demo adapter → settle a receipt with wrong weights → `attribution challenge` → operator slashed, challenger paid', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'ol-attr-e2e-'));
+  process.env.OPENLEDGER_HOME = home;
+  // a small fixture standing in for the engine's demo adapter
+  const adapter = {
+    dir: join(home, 'adapter'),
+    adapter: utf8('fixture adapter weights'),
+    config: utf8('{"peft_type":"LORA","r":8}'),
+  };
+  const devnet = await startDevnet({
+    dataDir: join(home, 'devnet'),
+    port: 0,
+    blockIntervalMs: 50,
+    adapter,
+    log: () => {},
+  });
+  const rpc = ['--rpc', devnet.rpc.url];
+  const c = new OpenLedgerClient(devnet.rpc.url);
+  try {
+    // the demo model: Approved at genesis, a Deployed version pinning the seeded versions
+    const seeded = devnet.seeded!;
+    assert.ok(seeded.model, 'the demo model is seeded when the adapter is present');
+    const version = await c.query<{
+      status: string;
+      adapterHash: string;
+      tokenizerHash: string;
+      chatTemplateHash: string;
+      operators: string[];
+      pins: { datanet: string; version: string }[];
+    }>('models.version', { id: seeded.model.version });
+    assert.equal(version.status, 'Deployed');
+    assert.equal(version.adapterHash, toHex(sha256(adapter.adapter)));
+    assert.equal(version.tokenizerHash, `0x${DEFAULT_TOKENIZER_HASH}`);
+    assert.equal(version.chatTemplateHash, `0x${CHAT_TEMPLATE_HASH}`);
+    assert.deepEqual(version.operators, [addressOf('operator')]);
+    assert.deepEqual(
+      version.pins.map((p) => `${p.datanet}@${p.version}`).sort(),
+      seeded.datanets.map((d) => `${d.id}@${d.versions}`).sort(),
+    );
+    const model = await c.query<{ stage: string }>('models.model', { id: seeded.model.id });
+    assert.equal(model.stage, 'Approved');
+    const bondBefore = (
+      await c.query<{ bonded: string }>('settlement.operator', { address: addressOf('operator') })
+    ).bonded;
+    assert.equal(BigInt(bondBefore), OPERATOR_GENESIS_BOND);
+
+    // an output quoting two contributors' rows, traced against the model version
+    const vint = readFileSync(join(repoRoot(), 'data', 'datanets', 'computing', '03-vint.txt'), 'utf8');
+    const marie = readFileSync(join(repoRoot(), 'data', 'datanets', 'elements', '01-marie.txt'), 'utf8');
+    const output = `${vint.split('\n\n')[4]} And: ${marie.split('\n\n')[7]}`;
+    const t = await trace(c, { output, model: seeded.model.version, evidence: true });
+    assert.equal(t.weights.length, 2);
+    const evidence = fromHex(t.evidence as Hex);
+    const traced = await cli(['attribution', 'trace', output, '--model', `${seeded.model.id}@1`, ...rpc]);
+    assert.equal(traced.code, 0, traced.stderr);
+    const names = new Map(demoContributors(loadManifest()).map((x) => [x.address.toLowerCase(), x.name]));
+    assert.match(traced.stdout, new RegExp(names.get(t.weights[0]!.contributor.toLowerCase())!));
+    assert.match(traced.stdout, /\[1: /);
+
+    await uploadBlob({ url: devnet.rpc.url, bytes: evidence, kind: 'evidence' });
+    const payer = privateKeySigner(demoKey('dave'));
+    const operator = privateKeySigner(demoKey('operator'));
+    assert.equal(
+      (
+        await (
+          await c.send(payer, 'FundEscrow', { amount: 100n * OPEN, operators: [operator.address] })
+        ).wait()
+      ).status,
+      'ok',
+    );
+    const head = await c.chainInfo();
+    let n = 0;
+    /** Settles a receipt of this evidence; `weights` overrides the evidence's (a false receipt). */
+    const settle = async (weights?: { contributor: string; ppm: bigint }[]) => {
+      const requestId = toHex(keccak256(utf8(`e2e request ${n++}`)));
+      const voucher = {
+        payer: payer.address,
+        operator: operator.address,
+        modelVersion: seeded.model!.version,
+        requestId,
+        maxInputTokens: 1_000n,
+        maxOutputTokens: 1_000n,
+        maxFee: 10n * OPEN,
+        expiry: BigInt(head.time) + 250n,
+      };
+      const usage = {
+        payer: payer.address,
+        requestId,
+        modelVersion: seeded.model!.version,
+        promptHash: toHex(sha256(utf8('prompt'))),
+        outputHash: toHex(sha256(utf8(output))),
+        inputTokens: 12n,
+        outputTokens: BigInt(t.outputTokens),
+        evidenceHash: t.evidenceHash,
+      };
+      const receipt = {
+        ...voucher,
+        voucherSignature: signVoucher(head.chainId, voucher, demoKey('dave')),
+        ...usage,
+        usageSignature: signUsage(head.chainId, usage, demoKey('operator')),
+        weights: weights ?? t.weights.map((w) => ({ contributor: w.contributor, ppm: BigInt(w.ppm) })),
+        fallbackPpm: weights ? 0n : BigInt(t.fallbackPpm),
+      };
+      const r = await (await c.send(operator, 'SettleInference', { receipts: [receipt] })).wait();
+      const result = r.events.find((e) => e.type === 'settlement.receipt')!;
+      assert.equal(Object.fromEntries(result.attributes).status, 'ok', JSON.stringify(result.attributes));
+      return toHex(hashVoucher(head.chainId, voucher));
+    };
+
+    // an honest receipt verifies, and there is nothing to challenge
+    const honest = await settle();
+    const ok = await cli(['attribution', 'verify', honest, ...rpc]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /^OK: the evidence/);
+    const nothing = await cli(['attribution', 'challenge', honest, '--from', 'erin', ...rpc]);
+    assert.equal(nothing.code, 1);
+    assert.match(nothing.stdout, /nothing to challenge/);
+
+    // a false receipt: everything credited to the second contributor
+    const wrong = await settle([{ contributor: t.weights[1]!.contributor, ppm: 1_000_000n }]);
+    const verified = await cli(['attribution', 'verify', wrong, ...rpc, '--json']);
+    assert.equal(verified.code, 1);
+    assert.match(verified.json.differences.join('\n'), /receipt's weights/);
+    const stored = await c.query<{ contributorsPool: string }>('settlement.receipt', { id: wrong });
+    const first = t.weights[0]!.contributor;
+    const claimable = async (who: string) =>
+      BigInt((await c.query<{ balance: string }>('settlement.claimable', { address: who })).balance);
+    const firstBefore = await claimable(first);
+    const erinBefore = (await c.getBalance(addressOf('erin'))).balance;
+
+    const challenged = await cli(['attribution', 'challenge', wrong, '--from', 'erin', ...rpc, '--json']);
+    assert.equal(challenged.code, 0, challenged.stdout + challenged.stderr);
+    assert.equal(challenged.json.outcome, 'proven');
+    const p = challenged.json.proven as Record<string, string>;
+    const slash = (OPERATOR_GENESIS_BOND * 1_000n) / 10_000n;
+    assert.equal(BigInt(p.slashed!), slash);
+    const bondAfter = (
+      await c.query<{ bonded: string }>('settlement.operator', { address: addressOf('operator') })
+    ).bonded;
+    assert.equal(BigInt(bondAfter), OPERATOR_GENESIS_BOND - slash, 'the operator is slashed');
+    const pool = BigInt(stored.contributorsPool);
+    const firstDue = (pool * BigInt(t.weights[0]!.ppm)) / 1_000_000n;
+    assert.equal(await claimable(first), firstBefore + firstDue, 'the wronged contributor is re-credited');
+    const reward = ((slash - BigInt(p.recredited!)) * 5_000n) / 10_000n;
+    assert.equal(BigInt(p.reward!), reward);
+    const gas = BigInt(challenged.json.gasUsed) * BigInt(challenged.json.gasPrice);
+    assert.equal(
+      (await c.getBalance(addressOf('erin'))).balance,
+      erinBefore - gas + reward,
+      'the challenger is paid',
+    );
+    const listed = await c.query<{ proven: boolean; challenger: string }[]>('challenges.byReceipt', {
+      receipt: wrong,
+    });
+    assert.deepEqual(
+      listed.map((x) => [x.proven, x.challenger]),
+      [[true, addressOf('erin')]],
+    );
+  } finally {
+    await devnet.stop();
+    delete process.env.OPENLEDGER_HOME;
+    await rm(home, { recursive: true, force: true });
+  }
+});
