@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Cost of lazy F1 fee distribution (DESIGN §4.2) against the number of delegators: one block's
-// distribution (end-of-block hook, the whole applyBlock of an empty block with fees to distribute)
-// and one reward withdrawal (keeper call, and gas of a WithdrawRewards transaction), with 10, 1,000
-// and 100,000 delegators. Prints JSON; ratios are against the 10-delegator run of the same process.
-// Run: npm run build && node bench/distribution.mjs   (goal: every ratio within 1.5)
+// distribution (the whole applyBlock of an empty block with a stakers' deposit to distribute) and
+// one reward withdrawal (keeper call: by a different delegator each time, and by the same one; and
+// the gas of a WithdrawRewards transaction), with 10, 1,000 and 100,000 delegators (two validators).
+// Prints JSON; ratios are against the 10-delegator run of the same process, after a warm-up run.
+// Run: npm run build && node bench/distribution.mjs  (goal: ratios within 1.5; BENCH_SIZES=10,1000
+// BENCH_REPS=30 for a quick run; add --expose-gc to collect garbage before each timed step)
 import {
   Ctx,
   createApp,
@@ -30,6 +32,12 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 const now = () => Number(process.hrtime.bigint()) / 1e6;
+/**
+ * With --expose-gc, a full collection before each timed step keeps collector pauses of the
+ * benchmark's own in-memory state (hundreds of thousands of keys in a JS Map; a node keeps them in
+ * LevelDB) out of the figures.
+ */
+const settle = () => globalThis.gc?.();
 
 async function measure(n) {
   const app = createApp();
@@ -70,44 +78,61 @@ async function measure(n) {
   const setupMs = now() - t0;
   let height = 1;
   const block = () => ({ chainId: CHAIN_ID, height: height + 1, time: time + 1n, proposer: OPERATORS[0] });
-  const commit = (b, result) => {
-    state.apply(result.writes);
+  const system = (b, over = state) => new Ctx(over, new InfiniteGasMeter(), b, OPERATORS[0], app.keepers);
+  // A stakers' deposit (outside a block, as settlement would make inside one) and the block that
+  // distributes it are committed together: their net writes only change existing keys, so the sorted
+  // index of MemoryState is not spliced (an O(n) memmove that would also evict caches) between steps.
+  const depositAndDistribute = async (amount, timed) => {
+    const b = block();
+    const deposit = system({ ...b, height, time });
+    await app.keepers.distribution.depositStakersReward(deposit, FUNDER, amount);
+    settle();
+    const s = now();
+    const result = await app.applyBlock(deposit.state, b, [], 'build');
+    timed?.push(now() - s);
+    state.apply(new Map([...deposit.state.writes, ...result.writes]));
     height = b.height;
     time = b.time;
   };
-  const system = (b) => new Ctx(state, new InfiniteGasMeter(), b, OPERATORS[0], app.keepers);
 
-  // one block's distribution: deposit a stakers' reward, then apply the (empty) block that distributes it
+  // one block's distribution: the whole (empty) block that distributes the fees and deposits
   const distributeMs = [];
-  for (let r = 0; r < REPS; r++) {
-    const b = block();
-    const ctx = system({ ...b, height, time });
-    await app.keepers.distribution.depositStakersReward(ctx, FUNDER, 7n * OPEN + BigInt(r));
-    state.apply(ctx.state.writes);
-    const s = now();
-    const result = await app.applyBlock(state, b, [], 'build');
-    distributeMs.push(now() - s);
-    commit(b, result);
-  }
+  for (let r = 0; r < REPS; r++) await depositAndDistribute(7n * OPEN + BigInt(r), distributeMs);
 
-  // one withdrawal (keeper call), each after another distribution so that it always pays
-  const withdrawMs = [];
-  for (let r = 0; r < REPS; r++) {
-    const fund = block();
-    const deposit = system({ ...fund, height, time });
-    await app.keepers.distribution.depositStakersReward(deposit, FUNDER, 3n * OPEN);
-    state.apply(deposit.state.writes);
-    commit(fund, await app.applyBlock(state, fund, [], 'build'));
-    const index = (r * 7919) % delegators.length;
+  // one withdrawal (keeper call), each after another distribution so that it always pays: by a
+  // different delegator each time (its entries are cold in memory), and by the same one (warm)
+  const withdraw = async (pick, timed) => {
+    await depositAndDistribute(3n * OPEN);
+    const index = pick();
     const delegator = delegators[index] ?? SIGNER;
     const ctx = system(block());
     const validator = await app.keepers.staking.validator(ctx, OPERATORS[index % 2]);
+    settle();
     const s = now();
     const paid = await app.keepers.distribution.withdraw(ctx, validator, delegator);
-    withdrawMs.push(now() - s);
+    timed.push(now() - s);
     if (paid.reward === 0n) throw new Error('the benchmark withdrawal paid nothing');
     state.apply(ctx.state.writes);
-  }
+  };
+  const withdrawMs = [];
+  const withdrawWarmMs = [];
+  for (let r = 0; r < REPS; r++) await withdraw(() => (r * 7919) % delegators.length, withdrawMs);
+  for (let r = 0; r < REPS; r++) await withdraw(() => 0, withdrawWarmMs);
+
+  // the price of one state read of a random delegation (cold) against a repeated one (warm), in µs
+  const readUs = async (pick) => {
+    const times = [];
+    const ctx = system(block());
+    for (let r = 0; r < REPS * 4; r++) {
+      const index = pick(r);
+      const s = now();
+      await app.keepers.staking.delegationShares(ctx, OPERATORS[index % 2], delegators[index] ?? SIGNER);
+      times.push((now() - s) * 1000);
+    }
+    return median(times);
+  };
+  const coldReadUs = await readUs((r) => (r * 7919 + 13) % delegators.length);
+  const warmReadUs = await readUs(() => 0);
 
   // the gas of a WithdrawRewards transaction (deterministic cost)
   const b = block();
@@ -127,10 +152,15 @@ async function measure(n) {
     setupMs: Math.round(setupMs),
     distributeBlockMs: median(distributeMs),
     withdrawMs: median(withdrawMs),
+    withdrawWarmMs: median(withdrawWarmMs),
     withdrawGas: Number(receipt.gasUsed),
+    coldReadUs: Math.round(coldReadUs * 10) / 10,
+    warmReadUs: Math.round(warmReadUs * 10) / 10,
   };
 }
 
+// warm the JIT first, so that the baseline is not flattered by the first run's compilation
+await measure(SIZES[0]);
 const runs = [];
 for (const n of SIZES) runs.push(await measure(n));
 const base = runs[0];
@@ -142,13 +172,19 @@ const out = {
     ...r,
     distributeBlockMs: round(r.distributeBlockMs),
     withdrawMs: round(r.withdrawMs),
+    withdrawWarmMs: round(r.withdrawWarmMs),
     ratios: {
       distributeBlock: round(r.distributeBlockMs / base.distributeBlockMs),
       withdraw: round(r.withdrawMs / base.withdrawMs),
+      withdrawWarm: round(r.withdrawWarmMs / base.withdrawWarmMs),
       withdrawGas: round(r.withdrawGas / base.withdrawGas),
     },
   })),
   goal: 'ratios within 1.5 from the smallest to the largest delegator count',
+  note:
+    'gas is the deterministic cost; withdraw (a different delegator each time) also pays for reading ' +
+    'entries that are cold in memory, which a map of n entries makes slower as n grows; withdrawWarm ' +
+    'repeats one delegator',
 };
 out.flat = out.runs.every((r) => Object.values(r.ratios).every((x) => x <= 1.5));
 console.log(JSON.stringify(out, null, 2));

@@ -26,7 +26,7 @@ import { prng, SINKS, testGenesis, USER_BALANCE, USER_KEYS, USERS } from './fixt
 export type CrashOptions = {
   rounds: number;
   seed?: number;
-  /** Load before the kill, ms (uniform in [min, max]). */
+  /** Load before the kill, ms (uniform in [min, max]) after the round's first two receipts. */
   minLoadMs?: number;
   maxLoadMs?: number;
   /** Share of rounds killed during start-up instead (before or while the node opens its store). */
@@ -82,8 +82,8 @@ export async function runCrashRounds(opts: CrashOptions): Promise<CrashCounts> {
   const seed = opts.seed ?? 20240601;
   const rand = prng(seed);
   const log = opts.log ?? (() => {});
-  const minLoad = opts.minLoadMs ?? 150;
-  const maxLoad = opts.maxLoadMs ?? 700;
+  const minLoad = opts.minLoadMs ?? 20;
+  const maxLoad = opts.maxLoadMs ?? 500;
   const senders = Math.min(opts.senders ?? 6, USERS.length);
   const dir = await mkdtemp(join(tmpdir(), 'ol-crash-'));
   const genesis = testGenesis();
@@ -148,6 +148,15 @@ export async function runCrashRounds(opts: CrashOptions): Promise<CrashCounts> {
             if (!killed) failures.push(e);
           }),
         );
+        // under load: once this round has had receipts (a loaded machine may be slow), a random delay
+        const before = counts.receiptsReturned;
+        const deadline = Date.now() + 30_000;
+        while (counts.receiptsReturned < before + 2 && failures.length === 0 && Date.now() < deadline) {
+          await sleep(5);
+        }
+        if (counts.receiptsReturned < before + 2 && failures.length === 0) {
+          failures.push(new Error(`round ${round}: no receipts within 30 s`));
+        }
         await sleep(minLoad + Math.floor(rand() * (maxLoad - minLoad)));
         // on a loaded machine load ramps up slowly: make sure every round saw receipts (bounded wait)
         for (let waited = 0; roundReceipts < 6 && waited < 15_000 && !failures.length; waited += 20) await sleep(20);

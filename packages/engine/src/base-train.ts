@@ -11,7 +11,7 @@ import { DEFAULT_HYPER, type TrainHyper } from './train.js';
 
 export const BASE_HYPER: TrainHyper = {
   ...DEFAULT_HYPER,
-  steps: 360,
+  steps: 300,
   batchSize: 8,
   accum: 1,
   seqLen: 257,

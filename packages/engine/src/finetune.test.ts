@@ -16,7 +16,7 @@ const tok = loadDefaultTokenizer();
 test('chat template: hash pinned, markers from the tokenizer, user text cannot inject specials', () => {
   assert.equal(CHAT_TEMPLATE_HASH, createHash('sha256').update(CHAT_TEMPLATE).digest('hex'));
   // Pinned: the chain records this hash with every model version; changing the template is a new version.
-  assert.equal(CHAT_TEMPLATE_HASH, 'a474966d2bab84675d8022614604d90de06f796f3ee2868988399c55a1d0d204');
+  assert.equal(CHAT_TEMPLATE_HASH, 'ae6815dc48f8eb123ee791604ecf60ed871d273ed0e333afb387047436f52f18');
   const s = tok.special;
   const long = 'word '.repeat(200);
   const ids = encodeChat(tok, {

@@ -140,18 +140,18 @@ export function buildQaDataset(
 
 export const FINETUNE_HYPER: TrainHyper = {
   ...DEFAULT_HYPER,
-  steps: 130,
+  steps: 100,
   batchSize: 8,
   accum: 1,
   seqLen: 257,
-  lr: 4e-3,
+  lr: 5e-3,
   minLrRatio: 0.1,
   warmup: 10,
   weightDecay: 0,
   clip: 1,
   seed: 7,
-  evalEvery: 40,
-  evalExamples: 32,
+  evalEvery: 50,
+  evalExamples: 24,
 };
 
 export const DEFAULT_LORA: LoraConfig = {
@@ -190,9 +190,19 @@ export async function finetune(o: FinetuneOptions): Promise<{ train: number; hel
   mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
   const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
   saveDataset(datasetPath, d, { tokenizer_hash: o.tokenizer.hash });
-  // One example per training row (its first context variant) for the gradient-influence store.
+  // One example per training row for the gradient-influence store: the row alone as its context
+  // (the answer's gradient given its source; half the tokens of the distractor format).
   const seen = new Set<number>();
-  const infQa = d.qa.train.filter((q) => !seen.has(q.row.index) && seen.add(q.row.index));
+  const infQa = d.qa.train
+    .filter((q) => !seen.has(q.row.index) && seen.add(q.row.index))
+    .map((q) => ({
+      ...q,
+      context: [q.row.text],
+      prompt: encodeChat(o.tokenizer, {
+        context: [q.row.text],
+        messages: [{ role: 'user', content: q.question }],
+      }),
+    }));
   const influencePath = join(o.outDir, 'checkpoint', 'influence-dataset.safetensors');
   saveDataset(influencePath, { train: infQa.map(toExample), heldOut: [] });
   const job: TrainJob = {

@@ -21,7 +21,7 @@ export { Follower, type FollowerOptions, followerMethods, rpcCall } from './foll
 export { genesisFromJson, genesisToJson } from './genesis-file.js';
 export { Mempool, type MempoolOptions } from './mempool.js';
 export { loadNativeSecp256k1, nativeRecoverAddress } from './native-secp.js';
-export { type BlockCommitted, type MempoolCheck, Node, type NodeOptions } from './node.js';
+export { type BlockCommitted, type MempoolCheck, Node, type NodeOptions, PreparedBlock } from './node.js';
 export { BlockProducer } from './producer.js';
 export { decodeBlock, encodeBlock, RECORD, type StoredBlock } from './records.js';
 export { type Recovered, RecoveryPool, type RecoveryPoolOptions } from './recovery-pool.js';

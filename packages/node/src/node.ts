@@ -74,6 +74,15 @@ export type BlockCommitted = {
   blockEvents: ChainEvent[];
 };
 
+/** A block whose transactions are decoded and their signers recovered (`Node.prepareBlock`). */
+export class PreparedBlock {
+  /** @internal */
+  constructor(
+    readonly block: StoredBlock,
+    readonly txs: ReadonlyArray<PreparedTx | ChainError>,
+  ) {}
+}
+
 /** Checks run by the mempool before a transaction is accepted (e.g. "its blob is in the blob store"). */
 export type MempoolCheck = (p: PreparedTx) => Promise<void>;
 
@@ -381,13 +390,26 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
    * time — re-executes it and checks its transaction, result and state roots, then commits it.
    * A block that fails any check is refused with the reason, and nothing is written.
    */
-  async importBlock(block: StoredBlock, recovered?: Address[]): Promise<BlockCommitted> {
+  async importBlock(block: StoredBlock | PreparedBlock, recovered?: Address[]): Promise<BlockCommitted> {
     const run = this.producing.then(() => this.doImportBlock(block, recovered));
     this.producing = run.catch(() => undefined);
     return run;
   }
 
-  private async doImportBlock(block: StoredBlock, recovered?: Address[]): Promise<BlockCommitted> {
+  /**
+   * Decodes, hashes and recovers a block's transactions ahead of `importBlock` (on the recovery
+   * pool when the block is big enough), so that a follower prepares block n+1 while block n executes.
+   * Nothing is checked against state here; `importBlock(prepared)` does every check.
+   */
+  async prepareBlock(block: StoredBlock): Promise<PreparedBlock> {
+    return new PreparedBlock(block, await this.prepareMany(block.txs));
+  }
+
+  private async doImportBlock(
+    input: StoredBlock | PreparedBlock,
+    recovered?: Address[],
+  ): Promise<BlockCommitted> {
+    const block = input instanceof PreparedBlock ? input.block : input;
     const { header } = block;
     const parent = this.head;
     const fail = (why: string): never => {
@@ -399,9 +421,12 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
       fail(`parent hash ${header.parentHash} is not our head ${parent.hash}`);
     if (header.chainId !== this.chainId) fail(`chain id ${header.chainId}`);
     if (header.time < parent.time) fail('time goes backwards');
-    const preparedTxs = recovered
-      ? block.txs.map((bytes, i) => this.prepareInline(bytes, recovered[i]))
-      : await this.prepareMany(block.txs);
+    const preparedTxs =
+      input instanceof PreparedBlock
+        ? input.txs
+        : recovered
+          ? block.txs.map((bytes, i) => this.prepareInline(bytes, recovered[i]))
+          : await this.prepareMany(block.txs);
     const txs: PreparedTx[] = [];
     for (const [i, p] of preparedTxs.entries()) {
       if (p instanceof ChainError) fail(`transaction ${i} is invalid: ${p.shortMessage} (${p.code})`);

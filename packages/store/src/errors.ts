@@ -9,6 +9,7 @@ export type StoreErrorCode =
   | 'STALE_PREPARE'
   | 'ALREADY_COMMITTED'
   | 'STORE_CLOSED'
+  | 'STORE_LOCKED'
   | 'CORRUPT_STORE';
 
 /** Error thrown by `@openledger/store`; `code` is stable, the message says what to do. */

@@ -177,26 +177,38 @@ function decodeJournal(b: Buffer): { stale: Buffer[]; keys: Buffer[] } {
 }
 
 /**
- * Cache of internal tree nodes by node key (nodes are immutable, so entries never go stale). Two
- * generations approximate LRU cheaply: hits in the old generation move to the new one, and when the
- * new one reaches half the budget the old one is dropped.
+ * Cache of internal tree nodes, keyed by path (node key without its version) and holding the newest
+ * version seen for the path, so it converges on the current tree and never fills with superseded
+ * versions. Two generations bounded by bytes approximate LRU cheaply.
  */
+type CacheEntry = { readonly version: number; readonly bytes: Buffer };
 class NodeCache {
-  private young = new Map<string, Buffer>();
-  private old = new Map<string, Buffer>();
+  private young = new Map<string, CacheEntry>();
+  private old = new Map<string, CacheEntry>();
   private youngBytes = 0;
   constructor(private readonly maxBytes: number) {}
+  /** `ks` is the latin1 node key: 0x02 ‖ version(4) ‖ depth ‖ path. */
   get(ks: string): Buffer | undefined {
-    const v = this.young.get(ks);
-    if (v !== undefined) return v;
-    const o = this.old.get(ks);
-    if (o !== undefined) this.set(ks, o);
-    return o;
+    const path = ks.slice(5);
+    let e = this.young.get(path);
+    if (e === undefined) {
+      e = this.old.get(path);
+      if (e === undefined) return undefined;
+      this.put(path, e);
+    }
+    return e.version === versionOf(ks) ? e.bytes : undefined;
   }
   set(ks: string, v: Buffer): void {
     if (this.maxBytes === 0) return;
-    this.young.set(ks, v);
-    this.youngBytes += v.length + 2 * ks.length + 80;
+    const path = ks.slice(5);
+    const version = versionOf(ks);
+    const cur = this.young.get(path) ?? this.old.get(path);
+    if (cur !== undefined && cur.version > version) return;
+    this.put(path, { version, bytes: v });
+  }
+  private put(path: string, e: CacheEntry): void {
+    this.young.set(path, e);
+    this.youngBytes += e.bytes.length + 2 * path.length + 100;
     if (this.youngBytes * 2 > this.maxBytes) {
       this.old = this.young;
       this.young = new Map();
@@ -204,6 +216,9 @@ class NodeCache {
     }
   }
 }
+
+const versionOf = (ks: string): number =>
+  ((ks.charCodeAt(1) << 24) | (ks.charCodeAt(2) << 16) | (ks.charCodeAt(3) << 8) | ks.charCodeAt(4)) >>> 0;
 
 /**
  * Latest-height values by key (null = absent), filled by latest reads and updated by each commit, so
@@ -271,7 +286,15 @@ export class StateStore {
   static async open(dir: string, opts: StateStoreOptions = {}): Promise<StateStore> {
     checkOptions(opts);
     const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
+    try {
+      await db.open();
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause;
+      if (cause?.code === 'LEVEL_LOCKED') {
+        throw new StoreError('STORE_LOCKED', `the store in ${dir} is open in another process or instance; close it first`);
+      }
+      throw e;
+    }
     return StateStore.#init(db, opts);
   }
 
@@ -437,7 +460,9 @@ export class StateStore {
       valueHash: value === null ? null : sha256n(value),
       old: olds[i]!,
     }));
-    items.sort((a, b) => Buffer.compare(a.keyHash, b.keyHash));
+    const order = items.map((it) => ({ head: it.keyHash.readUInt32BE(0), it }));
+    order.sort((a, b) => a.head - b.head || Buffer.compare(a.it.keyHash, b.it.keyHash));
+    for (let i = 0; i < items.length; i++) items[i] = order[i]!.it;
     const baseRoot = this.#rootAt(base);
     const loaded = new Map<string, Buffer>();
     await this.#preload(baseRoot.ref, items, loaded, base);

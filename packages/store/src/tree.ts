@@ -66,7 +66,7 @@ const popcount16 = (x: number): number => {
  */
 export function nodeKey(version: number, pathSource: Uint8Array, depth: number): Buffer {
   const len = (depth + 1) >> 1;
-  const k = Buffer.allocUnsafe(6 + len);
+  const k = allocNode(6 + len);
   k[0] = NODE_PREFIX;
   k.writeUInt32BE(version, 1);
   k[5] = depth;
@@ -458,6 +458,8 @@ export class TreeUpdate {
     hi: number,
   ): ChildRef | undefined {
     if (lo >= hi) return undefined;
+    if (depth >= 64)
+      throw new StoreError('CORRUPT_STORE', 'two tree entries share a key hash (duplicate write?)');
     if (hi - lo === 1 && depth > 0) {
       const s = specs[lo]!;
       let bytes: Buffer;
