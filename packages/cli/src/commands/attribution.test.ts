@@ -94,6 +94,94 @@ test('end to end on a devnet: seed with a demo adapter → settle a receipt with
     assert.match(traced.stdout, new RegExp(names.get(t.weights[0]!.contributor.toLowerCase())!));
     assert.match(traced.stdout, /\[1: /);
 
+    const asJson = await cli([
+      'attribution',
+      'trace',
+      output,
+      '--model',
+      seeded.model.version,
+      ...rpc,
+      '--json',
+    ]);
+    assert.equal(asJson.json.evidenceHash, t.evidenceHash, 'the CLI and the SDK trace the same evidence');
+    const evidenceFile = join(home, 'evidence.bin');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(evidenceFile, evidence);
+    const fromFile = await cli(['attribution', 'verify', evidenceFile, ...rpc]);
+    assert.equal(fromFile.code, 0, fromFile.stdout + fromFile.stderr);
+    const indexed = await cli(['attribution', 'index', '--check', ...rpc, '--json']);
+    assert.equal(indexed.code, 0, indexed.stderr);
+    assert.deepEqual(indexed.json.problems, []);
+    assert.equal(
+      indexed.json.datanets.every((d: any) => d.indexedVersions === d.chainVersions),
+      true,
+    );
+
+    // bad input: clear errors
+    const noPins = await cli(['attribution', 'trace', 'some text', ...rpc]);
+    assert.equal(noPins.code, 1);
+    assert.match(noPins.stderr, /--model|--datanet/);
+    const future = await cli([
+      'attribution',
+      'trace',
+      'x',
+      '--datanet',
+      `${seeded.datanets[0]!.id}@99`,
+      ...rpc,
+    ]);
+    assert.equal(future.code, 1);
+    assert.match(future.stderr, /has versions 1 to \d+, not 99/);
+    const empty = await cli(['attribution', 'trace', '--datanet', `${seeded.datanets[0]!.id}@1`, ...rpc]);
+    assert.equal(empty.code, 1);
+
+    // the curator's copy report: a file copying one of vint's rows, pending in the same Datanet
+    const computing = seeded.datanets.find((d) => d.name === 'computing')!;
+    const copyFile = join(home, 'copy.md');
+    await writeFile(
+      copyFile,
+      `${vint.split('\n\n')[20]}\n\nA row of my own about nothing in particular at all.`,
+    );
+    const contributed = await cli([
+      'datanet',
+      'contribute',
+      computing.id,
+      copyFile,
+      '--from',
+      'carol',
+      ...rpc,
+      '--json',
+    ]);
+    assert.equal(contributed.code, 0, contributed.stderr);
+    const contribution = contributed.json.events
+      .find((e: any) => e.type === 'datanets.contributed')
+      .attributes.find((a: string[]) => a[0] === 'contribution')[1];
+    const report = await cli(['datanet', 'copy-report', contribution, ...rpc, '--json']);
+    assert.equal(report.code, 0, report.stderr);
+    assert.equal(report.json.comparedWithVersion, computing.versions);
+    assert.ok(report.json.copiedPpm > 500_000, `copied ${report.json.copiedPpm} ppm`);
+    assert.equal(names.get(report.json.byContributor[0].contributor.toLowerCase()), 'vint');
+    // once approved, the node indexes the new version as a segment of its own; the report of an
+    // approved contribution compares it with the version before it
+    assert.equal((await cli(['datanet', 'approve', contribution, '--from', 'alice', ...rpc])).code, 0);
+    await devnet.attribution.idle();
+    const status = await devnet.attribution.status();
+    const comp = status.tokenizers[0]!.datanets.find((d) => d.id === computing.id)!;
+    assert.equal(comp.indexedVersions, computing.versions + 1);
+    assert.equal(comp.segments.length >= 1, true);
+    const after = await cli(['datanet', 'copy-report', contribution, ...rpc, '--json']);
+    assert.equal(after.json.status, 'approved');
+    assert.equal(after.json.comparedWithVersion, computing.versions);
+    assert.equal(after.json.copiedTokens, report.json.copiedTokens);
+    const copied = await trace(c, {
+      output: vint.split('\n\n')[20]!,
+      pins: [{ datanet: computing.id, version: computing.versions + 1 }],
+    });
+    assert.equal(
+      names.get(copied.weights[0]!.contributor.toLowerCase()),
+      'vint',
+      'the earlier row keeps the credit',
+    );
+
     await uploadBlob({ url: devnet.rpc.url, bytes: evidence, kind: 'evidence' });
     const payer = privateKeySigner(demoKey('dave'));
     const operator = privateKeySigner(demoKey('operator'));

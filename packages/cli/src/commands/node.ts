@@ -6,6 +6,7 @@ import {
   attachBlobStore,
   BlobStore,
   BlockProducer,
+  chainDatanets,
   Follower,
   genesisFromJson,
   Node,
@@ -288,12 +289,33 @@ export async function startDevnet(opts: StartDevnetOptions): Promise<DevnetHandl
   };
 }
 
-function banner(h: DevnetHandle, dataDir: string, out: Output): void {
+async function banner(h: DevnetHandle, dataDir: string, out: Output): Promise<void> {
   const accounts = demoAccounts();
+  const datanets = await chainDatanets(h.attribution.query);
+  const contributors = demoContributors(loadManifest());
+  const models = (await h.attribution.query('models.list', { stage: 'Approved' })) as {
+    id: string;
+    name: string;
+    versions: string[];
+  }[];
+  const demoModel = models.find((m) => m.versions.length > 0);
   out.result(
-    { chainId: h.node.chainId, rpc: h.rpc.url, ws: h.rpc.wsUrl, dataDir, height: h.node.height, accounts },
-    (v) =>
-      [
+    {
+      chainId: h.node.chainId,
+      rpc: h.rpc.url,
+      ws: h.rpc.wsUrl,
+      dataDir,
+      height: h.node.height,
+      accounts,
+      contributors,
+      datanets,
+      model: demoModel
+        ? { id: demoModel.id, name: demoModel.name, version: demoModel.versions.length }
+        : null,
+    },
+    (v) => {
+      const pins = v.datanets.map((d) => `${d.id}@${d.versionCount}`).join(',');
+      return [
         '',
         `OpenLedger devnet  (chain ${v.chainId}, height ${v.height})`,
         `  RPC        ${v.rpc}`,
@@ -302,13 +324,41 @@ function banner(h: DevnetHandle, dataDir: string, out: Output): void {
         '',
         'Demo accounts (fixed public keys: never send them anything of value):',
         ...v.accounts.map((a) => `  ${a.name.padEnd(10)} ${a.address}  ${a.privateKey}`),
+        ...(v.contributors.length
+          ? [
+              'Demo contributors:',
+              ...v.contributors.map((a) => `  ${a.name.padEnd(10)} ${a.address}  ${a.privateKey}`),
+            ]
+          : []),
+        ...(v.datanets.length
+          ? [
+              '',
+              'Demo Datanets (owner and curator: alice):',
+              ...v.datanets.map(
+                (d) => `  ${d.name.padEnd(10)} ${d.id}  v${d.versionCount}, ${d.totalRows} rows`,
+              ),
+            ]
+          : []),
+        ...(v.model
+          ? [
+              '',
+              `Demo model: ${v.model.name} ${v.model.id}@${v.model.version} (Deployed, served by operator)`,
+            ]
+          : []),
         '',
         'Try:',
         `  npx openledger balance alice`,
         `  npx openledger send bob 12.5 --from alice`,
+        ...(v.datanets.length
+          ? [
+              `  npx openledger attribution trace "Ethernet is a local area network first described by Metcalfe & Boggs of Xerox PARC in 1976." \\`,
+              `      ${v.model ? `--model ${v.model.id}@${v.model.version}` : `--datanet ${pins}`}`,
+            ]
+          : []),
         '',
         'Press Ctrl+C to stop.',
-      ].join('\n'),
+      ].join('\n');
+    },
   );
 }
 
@@ -335,7 +385,7 @@ export const devnetCommand: Command = {
       host: String(args.options.get('host')),
       blockIntervalMs: Number(args.options.get('block-interval')),
     });
-    banner(handle, dataDir, out);
+    await banner(handle, dataDir, out);
     const supply = await handle.node.app.query(
       { state: handle.node.store.latest(), height: handle.node.height },
       'bank.supply',
