@@ -24,7 +24,12 @@ const rand = () => {
   return seed / 2147483648;
 };
 const rows = [];
-for (const f of ['computing/01-ada.txt', 'computing/03-vint.txt', 'computing/05-alan.txt', 'elements/02-dmitri.txt']) {
+for (const f of [
+  'computing/01-ada.txt',
+  'computing/03-vint.txt',
+  'computing/05-alan.txt',
+  'elements/02-dmitri.txt',
+]) {
   rows.push(...readFileSync(join(root, 'data', 'datanets', f), 'utf8').split('\n\n'));
 }
 const filler = 'In short, as the text says, and to put it another way, which matters here, ';
@@ -85,7 +90,12 @@ try {
   const status = await call('ol_attributionStatus', []);
   const indexed = status.tokenizers[0].datanets.reduce((s, d) => s + d.tokens, 0);
   const result = {
-    seeding: { ms: devnet.seeded.ms, devnetStartMs: Math.round(startMs), blocks: devnet.seeded.blocks, indexedTokens: indexed },
+    seeding: {
+      ms: devnet.seeded.ms,
+      devnetStartMs: Math.round(startMs),
+      blocks: devnet.seeded.blocks,
+      indexedTokens: indexed,
+    },
     trace: {
       n: traces,
       meanOutputTokens: Math.round(tokens / traces),

@@ -10,17 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { signTransaction, type TxReceipt } from '@openledger/chain';
-import {
-  type Address,
-  BaseError,
-  type Hex,
-  keccak256,
-  OPEN,
-  privateKeyToAddress,
-  sha256,
-  toHex,
-  utf8,
-} from '@openledger/core';
+import { type Address, BaseError, type Hex, privateKeyToAddress, sha256, toHex } from '@openledger/core';
 import { type BlobStore, contributionRows, type Node } from '@openledger/node';
 import { defaultTokenizerPath } from '@openledger/tokenizer';
 import {

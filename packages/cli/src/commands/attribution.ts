@@ -5,7 +5,6 @@ import {
   decodeEvidence,
   type Evidence,
   type FoundChallenge,
-  splitRowBytes,
 } from '@openledger/attribution';
 import { fieldsFromClaim } from '@openledger/chain';
 import { BaseError, fromHex, type Hex, sha256, toHex } from '@openledger/core';
@@ -413,7 +412,9 @@ async function pinnedRows(local: Local, evidence: Evidence): Promise<Map<string,
     for (const v of await chainVersions(local.query, pin.id as Hex, 1)) {
       if (BigInt(v.version) > pin.version) break;
       const bytes = await contributionRowBytes(local.query, blobs, v.contribution);
-      bytes.forEach((r, i) => rows.set(`${pin.id}/${v.firstRow + i}`, r));
+      bytes.forEach((r, i) => {
+        rows.set(`${pin.id}/${v.firstRow + i}`, r);
+      });
     }
   }
   return rows;
