@@ -281,6 +281,28 @@ test('end to end on a devnet: seed with a demo adapter → settle a receipt with
       listed.map((x) => [x.proven, x.challenger]),
       [[true, addressOf('erin')]],
     );
+
+    // the payer's token-count challenge of the honest receipt: it claimed 12 input tokens for "prompt"
+    await writeFile(join(home, 'prompt.txt'), 'prompt');
+    await writeFile(join(home, 'output.txt'), output);
+    const refundBefore = await claimable(payer.address);
+    const counted = await cli([
+      'attribution',
+      'challenge',
+      honest,
+      '--prompt-file',
+      join(home, 'prompt.txt'),
+      '--output-file',
+      join(home, 'output.txt'),
+      '--from',
+      'dave',
+      ...rpc,
+      '--json',
+    ]);
+    assert.equal(counted.code, 0, counted.stdout + counted.stderr);
+    assert.equal(counted.json.outcome, 'proven');
+    assert.match(counted.json.proven.reason, /recounted \d+ in/);
+    assert.ok((await claimable(payer.address)) > refundBefore, 'the payer is refunded');
   } finally {
     await devnet.stop();
     delete process.env.OPENLEDGER_HOME;

@@ -424,14 +424,36 @@ const challengeCommand: Command = {
   name: 'challenge',
   summary:
     'Look for a fraud proof against a receipt (recomputed from a local index) and submit it, posting challengerBond.',
-  usage: 'openledger attribution challenge <receipt-id> --from KEY [--dry-run] [--json]',
+  usage:
+    'openledger attribution challenge <receipt-id> --from KEY [--dry-run] [--json]\n       openledger attribution challenge <receipt-id> --prompt-file P --output-file O --from PAYER   (token counts)',
+  details:
+    'With --prompt-file and --output-file the payer challenges the token counts instead: the files hold the exact templated prompt and output text whose sha-256 the usage statement signed; the chain recounts them with the pinned tokenizer.',
   options: [
     { name: 'dry-run', description: 'show the proof found, do not submit it' },
+    { name: 'prompt-file', value: 'FILE', description: 'token-count challenge: the templated prompt text' },
+    { name: 'output-file', value: 'FILE', description: 'token-count challenge: the output text' },
     { name: 'dir', value: 'DIR', description: 'local index directory (default: under $OPENLEDGER_HOME)' },
     ...TX_OPTIONS,
   ],
   async run(args, out) {
     const id = requireId(args.positionals[0], 'the receipt');
+    const promptFile = option(args, 'prompt-file');
+    const outputFile = option(args, 'output-file');
+    if (promptFile !== undefined || outputFile !== undefined) {
+      if (promptFile === undefined || outputFile === undefined) {
+        throw new BaseError(
+          'MISSING_ARGUMENT',
+          'a token-count challenge needs both --prompt-file and --output-file',
+        );
+      }
+      const fields = {
+        receipt: id,
+        prompt: await readFile(promptFile, 'utf8'),
+        output: await readFile(outputFile, 'utf8'),
+      };
+      out.info(`challenging the token counts of receipt ${id}`);
+      return submitChallenge(args, out, 'ChallengeTokenCount', fields);
+    }
     const c = client(args);
     const url = String(args.options.get('rpc'));
     const { receipt, bytes } = await receiptEvidence(c, url, id);
@@ -483,10 +505,23 @@ const challengeCommand: Command = {
       return 0;
     }
     out.info(`challenging receipt ${id} with ${describe}`);
+    return submitChallenge(args, out, 'ChallengeReceipt', fields);
+  },
+};
+
+/** Signs and sends a challenge, waits for its block and prints the outcome (proven or not). */
+async function submitChallenge(
+  args: ParsedArgs,
+  out: Output,
+  kind: 'ChallengeReceipt' | 'ChallengeTokenCount',
+  fields: Record<string, unknown>,
+): Promise<number> {
+  const c = client(args);
+  {
     const signer = await resolveSigner(args);
     const gasPrice = option(args, 'gas-price');
     const gasLimit = option(args, 'gas-limit');
-    const sent = await c.send(signer, 'ChallengeReceipt', fields, {
+    const sent = await c.send(signer, kind, fields, {
       ...(gasPrice ? { gasPrice: BigInt(gasPrice) } : {}),
       ...(gasLimit ? { gasLimit: BigInt(gasLimit) } : {}),
     });
@@ -515,8 +550,8 @@ const challengeCommand: Command = {
       return `NOT PROVEN in block ${v.height}: ${failed?.reason}; the bond of ${open(failed?.burned ?? '0')} burned`;
     });
     return proven ? 0 : 1;
-  },
-};
+  }
+}
 
 export const attributionCommand: Command = {
   name: 'attribution',
