@@ -159,7 +159,8 @@ export async function runCrashRounds(opts: CrashOptions): Promise<CrashCounts> {
         }
         await sleep(minLoad + Math.floor(rand() * (maxLoad - minLoad)));
         // on a loaded machine load ramps up slowly: make sure every round saw receipts (bounded wait)
-        for (let waited = 0; roundReceipts < 6 && waited < 15_000 && !failures.length; waited += 20) await sleep(20);
+        for (let waited = 0; roundReceipts < 6 && waited < 15_000 && !failures.length; waited += 20)
+          await sleep(20);
         killed = true;
         child.kill('SIGKILL');
         await Promise.all(loads);

@@ -9,7 +9,7 @@ export const TX_OPTIONS = [
   {
     name: 'gas-limit',
     value: 'GAS',
-    description: 'gas limit (default: 2,000,000; the unused part is refunded)',
+    description: "gas limit (default: estimated, or the command's own default; the unused part is refunded)",
   },
   { name: 'no-wait', description: 'return after submitting, without waiting for the block' },
 ];

@@ -11,18 +11,11 @@ import {
   resolveAddress,
   resolveSigner,
 } from '../context.js';
+import { eventAttribute, report, TX_OPTIONS as SUBMIT_OPTIONS, sendOptions } from './submit.js';
 
 /** Shared pieces of the datanet, model, escrow, rewards, feedback and operator commands. */
 export const QUERY_OPTIONS = [RPC_OPTION, JSON_OPTION, HELP_OPTION];
-export const TX_OPTIONS = [
-  RPC_OPTION,
-  JSON_OPTION,
-  ...FROM_OPTIONS,
-  { name: 'gas-price', value: 'BASE_UNITS', description: 'gas price in base units (default: the minimum)' },
-  { name: 'gas-limit', value: 'GAS', description: 'gas limit (default: estimated)' },
-  { name: 'no-wait', description: 'return after submitting, without waiting for the block' },
-  HELP_OPTION,
-];
+export const TX_OPTIONS = [RPC_OPTION, JSON_OPTION, ...FROM_OPTIONS, ...SUBMIT_OPTIONS, HELP_OPTION];
 
 /** Signs and sends a message, waits for its block and prints the outcome; returns the exit code. */
 export async function submitTx(
@@ -34,29 +27,15 @@ export async function submitTx(
   defaultGasLimit?: bigint,
 ): Promise<number> {
   const signer = await resolveSigner(args);
-  const gasPrice = args.options.get('gas-price');
-  const gasLimit = args.options.get('gas-limit') ?? defaultGasLimit?.toString();
-  const sent = await client(args).send(signer, kind, fields, {
-    ...(typeof gasPrice === 'string' ? { gasPrice: BigInt(gasPrice) } : {}),
-    ...(typeof gasLimit === 'string' ? { gasLimit: BigInt(gasLimit) } : {}),
-  });
-  if (args.options.has('no-wait')) {
-    out.result({ hash: sent.hash }, (v) => `submitted ${v.hash}`);
-    return 0;
-  }
-  out.info(`submitted ${kind} ${sent.hash}, waiting for a block…`);
-  const r = await sent.wait();
-  out.result(r, (v) =>
-    v.status === 'ok'
-      ? `${describe(v)}  (block ${v.height}, fee ${formatOpen(v.gasUsed * v.gasPrice)} OPEN)`
-      : `FAILED in block ${v.height}: ${v.code}: ${v.error} (fee ${formatOpen(v.gasUsed * v.gasPrice)} OPEN)`,
-  );
-  return r.status === 'ok' ? 0 : 1;
+  const options = sendOptions(args);
+  if (options.gasLimit === undefined && defaultGasLimit !== undefined) options.gasLimit = defaultGasLimit;
+  const sent = await client(args).send(signer, kind, fields, options);
+  return report(args, out, sent, describe);
 }
 
 /** The value of `attribute` in the first event of `type` ('' when absent). */
 export function eventValue(r: Receipt, type: string, attribute: string): string {
-  return r.events.find((e) => e.type === type)?.attributes.find(([k]) => k === attribute)?.[1] ?? '';
+  return eventAttribute(r, type, attribute) ?? '';
 }
 
 /** All events of `type` as objects. */
