@@ -89,7 +89,14 @@ export class AttributionService {
       await this.node.app.query({ state: this.node.store.latest(), height: this.node.height }, path, args),
     );
 
-  private readonly blob = async (hash: Hex) => this.blobs.get(hash);
+  /** A blob from the node's store; undefined when it is missing or unreadable (the sync says which). */
+  private readonly blob = async (hash: Hex) => {
+    try {
+      return await this.blobs.get(hash);
+    } catch {
+      return undefined;
+    }
+  };
 
   /**
    * Brings every index up to the chain (all registered tokenizers × all Datanets). Calls made while a
@@ -182,7 +189,7 @@ export class AttributionService {
           `Datanet ${d.name || d.id} has versions 1 to ${d.versionCount}, not ${p.version}`,
         );
       }
-      if (loaded.index.datanet(d.id).versionCount < p.version) await this.sync();
+      if (loaded.index.datanet(d.id).versionCount < p.version) await this.sync().catch(() => {});
       if (loaded.index.datanet(d.id).versionCount < p.version) {
         throw new RpcError(
           RPC.UNAVAILABLE,
