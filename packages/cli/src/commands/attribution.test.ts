@@ -266,6 +266,9 @@ test('end to end on a devnet: seed with a demo adapter → settle a receipt with
     const pool = BigInt(stored.contributorsPool);
     const firstDue = (pool * BigInt(t.weights[0]!.ppm)) / 1_000_000n;
     assert.equal(await claimable(first), firstBefore + firstDue, 'the wronged contributor is re-credited');
+    const shown = await cli(['rewards', 'show', names.get(first.toLowerCase())!, ...rpc, '--json']);
+    assert.equal(shown.code, 0, shown.stderr); // demo contributors are known by name
+    assert.equal(BigInt(shown.json.balance), firstBefore + firstDue);
     const reward = ((slash - BigInt(p.recredited!)) * 5_000n) / 10_000n;
     assert.equal(BigInt(p.reward!), reward);
     const gas = BigInt(challenged.json.gasUsed) * BigInt(challenged.json.gasPrice);
