@@ -29,6 +29,17 @@ export {
 export { type AuthKeeper, nonceKey } from './modules/auth/index.js';
 export { type BankKeeper, balanceKey, FEE_COLLECTOR, TREASURY } from './modules/bank/index.js';
 export {
+  CHALLENGE_GAS,
+  CHALLENGES,
+  type ChallengeFields,
+  type ChallengeRecord,
+  type CitedRowFields,
+  challengesModule,
+  claimFromFields,
+  correctedWeights,
+  fieldsFromClaim,
+} from './modules/challenges/index.js';
+export {
   type Contribution,
   DATANET_BONDS,
   DATANET_REWARDS,
@@ -38,6 +49,7 @@ export {
   type Licence,
   type VersionRecord,
 } from './modules/datanets/index.js';
+export { devnetParams } from './modules/devnet.js';
 export {
   DISTRIBUTION,
   type DistributionKeeper,
@@ -45,6 +57,12 @@ export {
   type Totals as DistributionTotals,
   type ValidatorRewards,
 } from './modules/distribution/index.js';
+export {
+  bondWeightedMedian,
+  FEEDBACK_BONDS,
+  FEEDBACK_POOL,
+  feedbackDevnetParams,
+} from './modules/feedback/index.js';
 export {
   GOV_LOCKED,
   GOVERNANCE_OWN_KINDS,
@@ -57,12 +75,6 @@ export {
   SUPPORT,
   type UnlockEntry,
 } from './modules/gov/index.js';
-export {
-  bondWeightedMedian,
-  FEEDBACK_BONDS,
-  FEEDBACK_POOL,
-  feedbackDevnetParams,
-} from './modules/feedback/index.js';
 export { chainModules, createApp } from './modules/index.js';
 export {
   MODEL_GRANTS,
@@ -75,14 +87,6 @@ export {
   type VersionStatus,
 } from './modules/models/index.js';
 export { type ParamsKeeper, paramKey, type RegisteredParam } from './modules/params/index.js';
-export {
-  type HoldParameters,
-  SLASHED,
-  type SlashingKeeper,
-  type SlashRecord,
-  type SlashReturnHandler,
-  type SlashStatus,
-} from './modules/slashing/index.js';
 export {
   type FeeSplit,
   type FeeWeight,
@@ -105,6 +109,14 @@ export {
   VOUCHER_TYPES,
   type Voucher,
 } from './modules/settlement/index.js';
+export {
+  type HoldParameters,
+  SLASHED,
+  type SlashingKeeper,
+  type SlashRecord,
+  type SlashReturnHandler,
+  type SlashStatus,
+} from './modules/slashing/index.js';
 export {
   type CreateValidatorParameters,
   STAKING,
@@ -134,4 +146,3 @@ export {
   TX_ENVELOPE_FIELDS,
   type TxMessage,
 } from './tx.js';
-export { devnetParams } from './modules/devnet.js';

@@ -2,6 +2,7 @@ import { BaseError } from '@openledger/core';
 import { RpcRequestError } from '@openledger/sdk';
 import { helpText, parseArgs } from './args.js';
 import { type Command, type Io, makeOutput, processIo } from './command.js';
+import { attributionCommand } from './commands/attribution.js';
 import { balanceCommand, blockCommand, sendCommand, txCommand } from './commands/chain.js';
 import { datanetCommand } from './commands/datanet.js';
 import { engineCommand } from './commands/engine.js';
@@ -33,6 +34,7 @@ export const COMMANDS: Command[] = [
   rewardsCommand,
   feedbackCommand,
   operatorCommand,
+  attributionCommand,
 ];
 
 function rootHelp(commands: Command[]): string {

@@ -1,9 +1,17 @@
+export {
+  AttributionService,
+  type AttributionServiceOptions,
+  MAX_TRACE_TOKENS,
+  type TraceAnswer,
+  type TraceRequest,
+} from './attribution-service.js';
+export * from './attribution-sync.js';
 export { attachBlobStore, type BlobServiceOptions, checkBlobs } from './blob-service.js';
 export {
   BLOB_KINDS,
+  BlobError,
   type BlobKind,
   type BlobMeta,
-  BlobError,
   BlobStore,
   type BlobStoreOptions,
   contributionRows,

@@ -1,4 +1,16 @@
 export { type Address, formatOpen, type Hex, parseOpen } from '@openledger/core';
+export {
+  type AttributionPin,
+  type AttributionStatus,
+  attributionStatus,
+  type CopyReportAnswer,
+  copyReport,
+  type TraceAnswer,
+  type TracedSpan,
+  type TraceParameters,
+  trace,
+  verifyEvidence,
+} from './attribution.js';
 export { downloadBlob, type UploadBlobParameters, type UploadedBlob, uploadBlob } from './blobs.js';
 export {
   type ChainInfo,

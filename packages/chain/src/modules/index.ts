@@ -1,5 +1,6 @@
 import { App, type AppOptions } from '../app.js';
 import type { Module } from '../module.js';
+import { challengesModule } from './challenges/index.js';
 import { datanetsModule } from './datanets/index.js';
 import { distributionModule } from './distribution/index.js';
 import { feedbackModule } from './feedback/index.js';
@@ -26,6 +27,7 @@ export function chainModules(app: App): Module[] {
     modelsModule(app),
     settlementModule(app),
     feedbackModule(app),
+    challengesModule(app),
   ];
 }
 

@@ -25,7 +25,12 @@ const ev = (r: { events: { type: string; attributes: [string, string][] }[] }, t
 test('openledger datanet / model / escrow / rewards / feedback / operator commands against a devnet', async () => {
   const home = await mkdtemp(join(tmpdir(), 'ol-cli-dn-'));
   process.env.OPENLEDGER_HOME = home;
-  const devnet = await startDevnet({ dataDir: join(home, 'devnet'), port: 0, blockIntervalMs: 30 });
+  const devnet = await startDevnet({
+    dataDir: join(home, 'devnet'),
+    port: 0,
+    blockIntervalMs: 30,
+    adapter: null,
+  }); // no demo model: this test registers its own
   const rpc = ['--rpc', devnet.rpc.url];
   try {
     const created = await cli([

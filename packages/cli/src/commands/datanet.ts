@@ -5,6 +5,7 @@ import { contributionRows } from '@openledger/node';
 import { uploadBlob } from '@openledger/sdk';
 import { type Command, table } from '../command.js';
 import { client, resolveAddress } from '../context.js';
+import { copyReportCommand } from './attribution.js';
 import {
   addresses,
   amount,
@@ -458,5 +459,6 @@ export const datanetCommand: Command = {
     pending,
     contributions,
     proof,
+    copyReportCommand,
   ],
 };

@@ -23,6 +23,8 @@ export interface ModelsKeeper {
    */
   servesAt(model: Model, version: ModelVersion, expiry: bigint): boolean;
   tokenizerRegistered(ctx: Ctx, hash: Hex): Promise<boolean>;
+  /** A registered tokenizer's canonical file (challenges tokenise with it, DESIGN §4.7). */
+  tokenizerFile(ctx: Ctx, hash: Hex): Promise<Uint8Array | undefined>;
 }
 
 declare module '../../keepers.js' {
@@ -40,6 +42,9 @@ export function createModelsKeeper(): ModelsKeeper {
     },
     async tokenizerRegistered(ctx, hash) {
       return (await ctx.get(keys.tokenizerInfo(hash))) !== undefined;
+    },
+    tokenizerFile(ctx, hash) {
+      return ctx.get(keys.tokenizer(hash));
     },
   };
 }

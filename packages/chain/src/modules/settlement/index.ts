@@ -1,6 +1,7 @@
 import type { Address } from '@openledger/core';
 import { decode } from '@openledger/core';
 import type { App } from '../../app.js';
+import { genesisAddress, genesisInteger, genesisList } from '../../genesis-input.js';
 import type { Module } from '../../module.js';
 import {
   authorizeSessionKey,
@@ -70,6 +71,20 @@ export function settlementModule(app: App): Module {
       claimRewards,
     ],
     queries: settlementQueries(app),
+    /** `genesis.modules.settlement.operatorBonds`: `{address, amount}` bonded at genesis (the devnet's operator). */
+    async initGenesis(ctx, genesis) {
+      for (const [i, b] of genesisList(
+        genesis.modules?.settlement,
+        'operatorBonds',
+        'settlement',
+      ).entries()) {
+        await operatorBonds.bond(
+          ctx,
+          genesisAddress(b.address, `operatorBonds[${i}].address`, 'settlement'),
+          genesisInteger(b.amount, `operatorBonds[${i}].amount`, 'settlement'),
+        );
+      }
+    },
     async endBlock(ctx) {
       await operatorBonds.completeMatured(ctx);
       await pruneRequests(ctx);

@@ -21,6 +21,11 @@ export interface SettlementKeeper {
   operatorBond(ctx: Ctx, operator: Address): Promise<BondRecord>;
   /** Slashes up to `amount` of an operator's bond into the slashed holding; returns what was taken. */
   slashOperator(ctx: Ctx, operator: Address, amount: bigint, reason: string): Promise<bigint>;
+  /**
+   * Takes up to `amount` of an operator's bond (bonded first, then unbonding) into the account `to`
+   * (the challenges module, which re-credits, rewards and holds the rest, DESIGN §4.2); returns what was taken.
+   */
+  takeOperatorBond(ctx: Ctx, operator: Address, amount: bigint, to: Address): Promise<bigint>;
 }
 
 declare module '../../keepers.js' {
@@ -46,6 +51,11 @@ export function createSettlementKeeper(): SettlementKeeper {
     slashOperator(ctx, operator, amount, reason) {
       return operatorBonds.slash(ctx, operator, amount, async (taken) => {
         await holdSlashed(ctx, OPERATOR_BONDS, taken, { offender: operator, reason, module: 'settlement' });
+      });
+    },
+    takeOperatorBond(ctx, operator, amount, to) {
+      return operatorBonds.slash(ctx, operator, amount, async (taken) => {
+        await ctx.keepers.bank.transfer(ctx, OPERATOR_BONDS, to, taken);
       });
     },
   };
