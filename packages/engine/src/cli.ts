@@ -2,12 +2,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseDataset } from './base-data.js';
-import { BASE_HYPER, trainBase } from './base-train.js';
+import { BASE_HYPER, BASE_PHASES, trainBase } from './base-train.js';
 import { encodeChat } from './chat-template.js';
 import { EngineError } from './errors.js';
 import { evaluate, ngramBaselines, spanEval } from './evaluate.js';
 import { buildQaDataset, finetune, readRows } from './finetune.js';
-import type { JobEvent } from './job.js';
+import { hyperAt, type JobEvent, type TrainJob } from './job.js';
 import { generate, loadAdapter, loadModel } from './model.js';
 import { fmtEta, ProgressBar } from './progress.js';
 import type { TokenizerLike } from './tokenizer-types.js';
@@ -209,9 +209,11 @@ export async function engineCommand(argv: string[]): Promise<number> {
           const steps = typeof base.meta.steps === 'number' ? base.meta.steps : 0;
           if (steps > 0) {
             const seen: Int32Array[] = [];
+            const job = { hyper: BASE_HYPER, phases: BASE_PHASES } as TrainJob;
             for (let s = 0; s < steps; s++) {
-              for (let m = 0; m < BASE_HYPER.accum; m++) {
-                for (const i of batchIndices(d.train.length, BASE_HYPER, s, m))
+              const h = hyperAt(job, s);
+              for (let m = 0; m < h.accum; m++) {
+                for (const i of batchIndices(d.train.length, h, s, m))
                   seen.push((d.train[i] as { ids: Int32Array }).ids);
               }
             }
