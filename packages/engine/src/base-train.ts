@@ -1,9 +1,12 @@
 // `train-base`: build the pre-training dataset from data/base/gcide.txt and run the base job.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { baseDataset } from './base-data.js';
+import { HELD_OUT_EVERY, baseDataset, splitEntries } from './base-data.js';
 import { DEFAULT_BASE_CONFIG, type ModelConfig } from './config.js';
-import { saveDataset } from './dataset.js';
+import { type Example, saveDataset } from './dataset.js';
+import { type Row, qaExample, toExample } from './finetune.js';
+import { Bm25 } from './retrieval.js';
+import { Rng } from './rng.js';
 import { EngineError } from './errors.js';
 import { type JobEvent, runJob, type TrainJob } from './job.js';
 import type { TokenizerLike } from './tokenizer-types.js';
@@ -69,6 +72,69 @@ export async function trainBase(o: TrainBaseOptions): Promise<void> {
     restartEvery: o.restartEvery ?? 120,
     ...(o.hyper ? {} : { phases: BASE_PHASES }),
     meta: { corpus: 'data/base/gcide.txt' },
+  };
+  await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
+}
+
+export const RETRIEVAL_HYPER: TrainHyper = {
+  ...DEFAULT_HYPER,
+  steps: 200,
+  batchSize: 8,
+  accum: 1,
+  seqLen: 257,
+  lr: 2e-3,
+  minLrRatio: 0.1,
+  warmup: 20,
+  weightDecay: 0.1,
+  clip: 1,
+  seed: 3,
+  evalEvery: 50,
+  evalExamples: 24,
+};
+
+/**
+ * Stage 2 of the base model: continued full training on the retrieval format built from the base
+ * corpus itself (GCIDE entries as context rows among BM25 neighbours, `What is <headword>?`, the
+ * entry copied as the answer). Stage 1 leaves the model unable to copy from its context (measured:
+ * the loss of a repeated passage equals that of its first reading), which a rank-8 adapter could not
+ * teach it in a few hundred steps; after this stage an adapter only has to adapt to its domain.
+ */
+export async function trainBaseRetrieval(o: TrainBaseOptions & { initFrom: string; examples?: number }): Promise<void> {
+  const text = readFileSync(o.corpusPath, 'utf8');
+  const entries = splitEntries(text);
+  const rows: Row[] = entries.map((e, i) => ({ text: e, contributor: 'gcide', file: 'gcide.txt', index: i }));
+  const hyper: TrainHyper = { ...RETRIEVAL_HYPER, padId: o.tokenizer.special.pad, ...o.hyper };
+  mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
+  const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
+  if (!existsSync(datasetPath)) {
+    const bm = new Bm25(rows.map((r) => r.text));
+    const rng = new Rng(hyper.seed);
+    const want = o.examples ?? 2400;
+    const isHeld = (i: number): boolean => i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1;
+    const trainIdx = rows.filter((r) => !isHeld(r.index) && r.text.length < 600).map((r) => r.index);
+    const heldIdx = rows.filter((r) => isHeld(r.index) && r.text.length < 600).map((r) => r.index);
+    const pick = (xs: number[], n: number): number[] => Array.from({ length: Math.min(n, xs.length) }, (_, i) => xs[Math.floor((i * xs.length) / n)] as number);
+    const mk = (idx: number[]): Example[] => {
+      const out: Example[] = [];
+      for (const i of idx) {
+        const q = qaExample(o.tokenizer, bm, rows, rows[i] as Row, rng);
+        if (q && q.prompt.length + q.answer.length <= hyper.seqLen) out.push(toExample(q));
+      }
+      return out;
+    };
+    saveDataset(datasetPath, { train: mk(pick(trainIdx, want)), heldOut: mk(pick(heldIdx, 48)) }, { tokenizer_hash: o.tokenizer.hash });
+  }
+  const job: TrainJob = {
+    kind: 'base',
+    outDir: o.outDir,
+    datasetPath,
+    tokenizerHash: o.tokenizer.hash,
+    hyper,
+    config: o.config ?? { ...DEFAULT_BASE_CONFIG, vocabSize: o.tokenizer.vocabSize },
+    initSeed: 42,
+    initFrom: o.initFrom,
+    restartEvery: o.restartEvery ?? 100,
+    meta: { corpus: 'data/base/gcide.txt', stage: 'retrieval format on the base corpus', initFrom: o.initFrom },
   };
   await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
 }

@@ -2,12 +2,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseDataset } from './base-data.js';
-import { BASE_HYPER, trainBase } from './base-train.js';
+import { BASE_HYPER, BASE_PHASES, trainBase, trainBaseRetrieval } from './base-train.js';
 import { encodeChat } from './chat-template.js';
 import { EngineError } from './errors.js';
 import { evaluate, ngramBaselines, spanEval } from './evaluate.js';
 import { buildQaDataset, finetune, readRows } from './finetune.js';
-import type { JobEvent } from './job.js';
+import { hyperAt, type JobEvent, type TrainJob } from './job.js';
 import { generate, loadAdapter, loadModel } from './model.js';
 import { fmtEta, ProgressBar } from './progress.js';
 import type { TokenizerLike } from './tokenizer-types.js';
@@ -17,7 +17,9 @@ const HELP = `usage: openledger engine <command> [options]
 
 commands:
   train-base [--out models/base] [--corpus data/base/gcide.txt] [--steps N]
-        train the shipped base model (resumes from <out>/checkpoint)
+        train the shipped base model, stage 1 (resumes from <out>/checkpoint)
+  train-base --stage retrieval [--init models/base] [--out models/base-retrieval]
+        stage 2: continue on the retrieval format built from the base corpus
   finetune --rows <file|folder> --out <dir> [--base models/base] [--steps N] [--rank 8]
         LoRA fine-tune on Datanet rows (retrieval format), write a PEFT adapter
   generate [--adapter <dir>] [--base models/base] [--context-rows <file|folder>] [--raw]
@@ -108,6 +110,17 @@ export async function engineCommand(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'train-base': {
         const steps = num(a, 'steps');
+        if (a.flags.get('stage') === 'retrieval') {
+          await trainBaseRetrieval({
+            corpusPath: str(a, 'corpus', join('data', 'base', 'gcide.txt')),
+            outDir: str(a, 'out', join('models', 'base-retrieval')),
+            initFrom: str(a, 'init', join('models', 'base')),
+            tokenizer: await defaultTokenizer(),
+            ...(steps !== undefined ? { hyper: { steps } } : {}),
+            onEvent: jobBar('train-base retrieval'),
+          });
+          return 0;
+        }
         await trainBase({
           corpusPath: str(a, 'corpus', join('data', 'base', 'gcide.txt')),
           outDir: str(a, 'out', join('models', 'base')),
@@ -206,12 +219,14 @@ export async function engineCommand(argv: string[]): Promise<number> {
           report.unigram = b.unigram;
           report.bigram = b.bigram;
           // The same baselines trained only on the windows the model saw (same data budget).
-          const steps = typeof base.meta.steps === 'number' ? base.meta.steps : 0;
+          const steps = typeof base.meta.pretrainSteps === 'number' ? base.meta.pretrainSteps : typeof base.meta.steps === 'number' ? base.meta.steps : 0;
           if (steps > 0) {
             const seen: Int32Array[] = [];
+            const job = { hyper: BASE_HYPER, phases: BASE_PHASES } as TrainJob;
             for (let s = 0; s < steps; s++) {
-              for (let m = 0; m < BASE_HYPER.accum; m++) {
-                for (const i of batchIndices(d.train.length, BASE_HYPER, s, m))
+              const h = hyperAt(job, s);
+              for (let m = 0; m < h.accum; m++) {
+                for (const i of batchIndices(d.train.length, h, s, m))
                   seen.push((d.train[i] as { ids: Int32Array }).ids);
               }
             }

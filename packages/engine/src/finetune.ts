@@ -57,15 +57,18 @@ export function headword(row: string): [string, string] | null {
 export const HELD_OUT_EVERY = 10;
 export const isHeldOut = (rowIndex: number): boolean => rowIndex % HELD_OUT_EVERY === HELD_OUT_EVERY - 1;
 
-/** The answer the model is taught: the part of the definition visible in its (cut) context row. */
+/**
+ * The answer the model is taught: the row as visible in its (cut) context row, headword included,
+ * so that the answer starts from words of the question and continues by copying the row.
+ */
 export function answerFor(tok: TokenizerLike, row: string): string | null {
   const hw = headword(row);
   if (!hw) return null;
   const visible = tok.decode(tok.encode(row, { allowSpecial: false }).slice(0, CONTEXT_ROW_MAX_TOKENS));
   if (visible.includes('\uFFFD')) return null;
-  let def = visible.slice(hw[0].length + 2);
-  if (visible.length < row.length) def = def.replace(/\s+\S*$/, ''); // drop the cut-off last word
-  return def.trim().length >= 8 ? def.trim() : null;
+  let ans = visible;
+  if (visible.length < row.length) ans = ans.replace(/\s+\S*$/, ''); // drop the cut-off last word
+  return ans.length >= hw[0].length + 10 ? ans.trim() : null;
 }
 
 export type QaExample = { row: Row; question: string; context: string[]; prompt: number[]; answer: number[] };
@@ -140,17 +143,17 @@ export function buildQaDataset(
 
 export const FINETUNE_HYPER: TrainHyper = {
   ...DEFAULT_HYPER,
-  steps: 100,
+  steps: 200,
   batchSize: 8,
   accum: 1,
   seqLen: 257,
-  lr: 5e-3,
+  lr: 8e-3,
   minLrRatio: 0.1,
   warmup: 10,
   weightDecay: 0,
   clip: 1,
   seed: 7,
-  evalEvery: 50,
+  evalEvery: 70,
   evalExamples: 24,
 };
 
@@ -214,7 +217,7 @@ export async function finetune(o: FinetuneOptions): Promise<{ train: number; hel
     baseDir: o.baseDir,
     lora: o.lora ?? DEFAULT_LORA,
     initSeed: hyper.seed,
-    restartEvery: o.restartEvery ?? 65,
+    restartEvery: o.restartEvery ?? 70,
     meta: {
       ...(o.meta ?? {}),
       rows: o.rowsPath,

@@ -27,6 +27,8 @@ export type TrainJob = {
   lora?: LoraConfig;
   /** Seed for the initial weights. */
   initSeed: number;
+  /** base: start from this model directory's weights instead of a random init (continued training). */
+  initFrom?: string;
   /** Worker restarts after this many steps (eager jax-js memory growth stays bounded). */
   restartEvery: number;
   /**

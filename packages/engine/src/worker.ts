@@ -34,7 +34,13 @@ async function main(job: TrainJob): Promise<WorkerMessage> {
     const model = await JaxModel.create(job.config);
     trainer = new Trainer(
       model,
-      { mode: 'full', config: job.config, weights: initWeights(job.config, job.initSeed) },
+      {
+        mode: 'full',
+        config: job.config,
+        weights: job.initFrom
+          ? loadModelDir(job.initFrom, { tokenizer: { hash: job.tokenizerHash } }).weights
+          : initWeights(job.config, job.initSeed),
+      },
       data,
       hyper,
     );
