@@ -198,6 +198,19 @@ out.disk = {
   baselineBytesPerKey: Math.round(baseBytes / KEYS),
   ratioStoreOverBaseline: round(storeBytes / baseBytes),
 };
+// live state only: reopen with retainHeights 1 and commit empty blocks until every old version is pruned
+{
+  const live = await StateStore.open(dir, { retainHeights: 1 });
+  const target = live.height + 1;
+  for (let i = 0; i <= target; i++) await (await live.prepare(new Map())).commit();
+  await live.close();
+  const db = new ClassicLevel(dir);
+  await db.open();
+  await db.compactRange(Buffer.alloc(0), Buffer.alloc(64, 0xff));
+  await db.close();
+  out.disk.liveStoreBytesPerKey = Math.round(dirBytes(dir) / KEYS);
+  out.disk.liveRatioStoreOverBaseline = round(dirBytes(dir) / baseBytes);
+}
 out.memory = { rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) };
 rmSync(dir, { recursive: true, force: true });
 rmSync(baseDir, { recursive: true, force: true });
