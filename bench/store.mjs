@@ -86,6 +86,9 @@ let salt = 1;
 async function updateBlocks(size, count, readFirst = false) {
   const prep = [];
   const comm = [];
+  const prepCpu = [];
+  const commCpu = [];
+  const cpuMs = (c) => (c.user + c.system) / 1000;
   const baseTimes = [];
   for (let r = 0; r < count; r++) {
     const idx = Array.from({ length: size }, () => rand(KEYS));
@@ -95,10 +98,14 @@ async function updateBlocks(size, count, readFirst = false) {
     // like block execution: every written key was read first (not timed here; reads are measured below)
     if (readFirst) await Promise.all(idx.map((i) => store.latest().get(keys[i])));
     let t0 = now();
+    let c0 = process.cpuUsage();
     const p = await store.prepare(writes);
+    prepCpu.push(cpuMs(process.cpuUsage(c0)));
     prep.push(now() - t0);
     t0 = now();
+    c0 = process.cpuUsage();
     await p.commit();
+    commCpu.push(cpuMs(process.cpuUsage(c0)));
     comm.push(now() - t0);
     t0 = now();
     await base.batch(idx.map((i) => ({ type: 'put', key: keys[i], value: accountValue(i, salt) })));
@@ -110,6 +117,9 @@ async function updateBlocks(size, count, readFirst = false) {
     prepareMs: round(median(prep)),
     commitMs: round(median(comm)),
     totalMs: round(median(total)),
+    // process CPU time (main thread + LevelDB threads): steadier than wall time on a shared machine
+    prepareCpuMs: round(median(prepCpu)),
+    commitCpuMs: round(median(commCpu)),
     writesPerSec: Math.round(size / (median(total) / 1000)),
     baselineBatchMs: round(median(baseTimes)),
     ratioStoreOverBaseline: round(median(total) / median(baseTimes)),
