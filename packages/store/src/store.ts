@@ -145,15 +145,16 @@ function encodeJournal(stale: readonly Buffer[], keys: readonly Buffer[]): Buffe
   for (const s of stale) size += 1 + s.length;
   for (const k of keys) size += 4 + k.length;
   const b = Buffer.allocUnsafe(size);
+  // byte loops: these keys are short, and Buffer#copy's per-call overhead dominated
   let o = b.writeUInt32BE(stale.length, 0);
   for (const s of stale) {
     b[o++] = s.length;
-    o += s.copy(b, o);
+    for (let i = 0; i < s.length; i++) b[o++] = s[i]!;
   }
   o = b.writeUInt32BE(keys.length, o);
   for (const k of keys) {
     o = b.writeUInt32BE(k.length, o);
-    o += k.copy(b, o);
+    for (let i = 0; i < k.length; i++) b[o++] = k[i]!;
   }
   return b;
 }
@@ -467,8 +468,14 @@ export class StateStore {
     items.sort((a, b) => (a.keyHash < b.keyHash ? -1 : a.keyHash > b.keyHash ? 1 : 0));
     const baseRoot = this.#rootAt(base);
     const loaded = new Map<string, Buffer>();
-    await this.#preload(baseRoot.ref, items, loaded, base);
-    const update = new TreeUpdate(items, base + 1, (_k, ks) => loaded.get(ks) ?? this.#cache.get(ks));
+    const byPosition = new Map<number, Buffer>();
+    await this.#preload(baseRoot.ref, items, loaded, byPosition, base);
+    const update = new TreeUpdate(
+      items,
+      base + 1,
+      (_k, ks) => loaded.get(ks) ?? this.#cache.get(ks),
+      byPosition,
+    );
     let newRef: ChildRef | undefined;
     for (;;) {
       try {
@@ -616,6 +623,7 @@ export class StateStore {
     root: ChildRef | undefined,
     items: TreeItem[],
     loaded: Map<string, Buffer>,
+    byPosition: Map<number, Buffer>,
     h: number,
   ): Promise<void> {
     if (root === undefined || items.length === 0) return;
@@ -629,15 +637,20 @@ export class StateStore {
     });
     let frontier: Entry[] = [entry(root, 0, 0, items.length)];
     while (frontier.length > 0) {
+      // cached nodes are copied into `loaded` so the update pass looks them up in this small map
       const fetch: Buffer[] = [];
       for (const e of frontier) {
-        if (!loaded.has(e.ks) && this.#cache.get(e.ks) === undefined) fetch.push(Buffer.from(e.ks, 'latin1'));
+        if (loaded.has(e.ks)) continue;
+        const cached = this.#cache.get(e.ks);
+        if (cached === undefined) fetch.push(Buffer.from(e.ks, 'latin1'));
+        else loaded.set(e.ks, cached);
       }
       await this.#fetchInto(fetch, loaded, h);
       const next: Entry[] = [];
       for (const e of frontier) {
+        const node = loaded.get(e.ks)!;
+        byPosition.set(TreeUpdate.positionOf(items.length, e.depth, e.lo), node);
         if (e.ref.leaf) continue;
-        const node = loaded.get(e.ks) ?? this.#cache.get(e.ks)!;
         let i = e.lo;
         while (i < e.hi) {
           const n = nibbleAt(items[i]!.keyHash, e.depth);

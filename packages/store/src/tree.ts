@@ -290,11 +290,26 @@ export class TreeUpdate {
   readonly stale: Buffer[] = [];
   private missing = new Map<string, Buffer>();
 
+  /**
+   * @param preloaded nodes already read for the walk, by position: `depth * (items.length + 1) + lo`
+   *   where items[lo..) is the range that reaches the node (see `positionOf`); avoids string keys.
+   */
   constructor(
     private readonly items: readonly TreeItem[],
     private readonly version: number,
     private readonly lookup: (key: Buffer, keyStr: string) => Buffer | undefined,
+    private readonly preloaded?: Map<number, Buffer>,
   ) {}
+
+  /** Position key of the node reached at `depth` by items[lo..). */
+  static positionOf(itemCount: number, depth: number, lo: number): number {
+    return depth * (itemCount + 1) + lo;
+  }
+
+  private loadAt(ref: ChildRef, pathSource: Hash, depth: number, lo: number): Buffer | undefined {
+    const pre = this.preloaded?.get(depth * (this.items.length + 1) + lo);
+    return pre ?? this.load(ref.version, pathSource, depth);
+  }
 
   run(root: ChildRef | undefined): ChildRef | undefined {
     this.newNodes.clear();
@@ -344,7 +359,7 @@ export class TreeUpdate {
         return this.build(depth, pathSource, specs, 0, specs.length);
       }
       if (live === 0) return ref; // only deletes of absent keys
-      const bytes = this.load(ref.version, pathSource, depth);
+      const bytes = this.loadAt(ref, pathSource, depth, lo);
       if (bytes === undefined) return INCOMPLETE;
       const existingKeyHash = leafKeyHash(bytes);
       const existingValueHash = latin1At(bytes, 33, 65);
@@ -379,7 +394,7 @@ export class TreeUpdate {
       this.markStale(ref.version, pathSource, depth);
       return this.build(depth, pathSource, specs, 0, specs.length);
     }
-    const node = this.load(ref.version, pathSource, depth);
+    const node = this.loadAt(ref, pathSource, depth, lo);
     if (node === undefined) return INCOMPLETE;
     // only the touched children are decoded; the others are copied from the old node's bytes
     const touched: (ChildRef | undefined)[] = new Array(16);
