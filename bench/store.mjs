@@ -43,6 +43,7 @@ const dirBytes = (dir) => readdirSync(dir).reduce((s, f) => s + statSync(join(di
 const keys = Array.from({ length: KEYS }, (_, i) => keyOf(i));
 const keyHex = keys.map((k) => k.toString('hex'));
 const out = { keys: KEYS, loadBlockSize: LOAD_BLOCK, node: process.version };
+// (retention and node-cache size are reported below with the figures they affect)
 
 // ---- baseline: raw classic-level batches of the same keys ----
 const baseDir = mkdtempSync(join(tmpdir(), 'olbench-base-'));
@@ -60,7 +61,8 @@ const baseLoadMs = now() - t;
 // ---- store load ----
 const dir = mkdtempSync(join(tmpdir(), 'olbench-store-'));
 const RETAIN = Number(process.env.RETAIN ?? 100);
-const store = await StateStore.open(dir, { retainHeights: RETAIN });
+const CACHE_MB = Number(process.env.CACHE_MB ?? 256);
+const store = await StateStore.open(dir, { retainHeights: RETAIN, cacheBytes: CACHE_MB * 2 ** 20 });
 t = now();
 let prepareMs = 0;
 for (let b = 0; b < KEYS; b += LOAD_BLOCK) {
@@ -72,6 +74,7 @@ for (let b = 0; b < KEYS; b += LOAD_BLOCK) {
   await p.commit();
 }
 const loadMs = now() - t;
+out.options = { retainHeights: RETAIN, cacheMiB: CACHE_MB };
 out.load = {
   storeMs: Math.round(loadMs),
   storeKeysPerSec: Math.round(KEYS / (loadMs / 1000)),
