@@ -12,12 +12,12 @@ import type { TokenizerLike } from './tokenizer-types.js';
 export const CHAT_TEMPLATE =
   '[<|system|>{system}][<|context|>{context[0]}<|sep|>{context[1]}…<|sep|>{context[n-1]}]' +
   '(<|user|>{user}<|assistant|>{assistant}<|eos|>)*<|user|>{user}<|assistant|>' +
-  ' ; context rows cut to 40 tokens, at most 3 rows';
+  ' ; context rows cut to 40 tokens, at most 1 row (the best retrieved row)';
 
 export const CHAT_TEMPLATE_HASH = createHash('sha256').update(CHAT_TEMPLATE, 'utf8').digest('hex');
 
 export const CONTEXT_ROW_MAX_TOKENS = 40;
-export const CONTEXT_MAX_ROWS = 3;
+export const CONTEXT_MAX_ROWS = 1;
 
 export type ChatMessage = { role: 'system' | 'user' | 'assistant'; content: string };
 export type ChatInput = { context?: string[]; messages: ChatMessage[] };

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadDefaultTokenizer } from '@openledger/tokenizer';
-import { CHAT_TEMPLATE, CHAT_TEMPLATE_HASH, CONTEXT_ROW_MAX_TOKENS, encodeChat } from './chat-template.js';
+import { CHAT_TEMPLATE, CHAT_TEMPLATE_HASH, CONTEXT_MAX_ROWS, CONTEXT_ROW_MAX_TOKENS, encodeChat } from './chat-template.js';
 import { buildQaDataset, isHeldOut, readRows } from './finetune.js';
 import { Bm25 } from './retrieval.js';
 
@@ -16,20 +16,17 @@ const tok = loadDefaultTokenizer();
 test('chat template: hash pinned, markers from the tokenizer, user text cannot inject specials', () => {
   assert.equal(CHAT_TEMPLATE_HASH, createHash('sha256').update(CHAT_TEMPLATE).digest('hex'));
   // Pinned: the chain records this hash with every model version; changing the template is a new version.
-  assert.equal(CHAT_TEMPLATE_HASH, 'ae6815dc48f8eb123ee791604ecf60ed871d273ed0e333afb387047436f52f18');
+  assert.equal(CHAT_TEMPLATE_HASH, 'c504a0cae959bc26a63b518e8f8a9065e5d049e0b3e1163411fdbc8c9455ccbc');
   const s = tok.special;
   const long = 'word '.repeat(200);
-  const ids = encodeChat(tok, {
-    context: ['alpha: first', long],
-    messages: [{ role: 'user', content: 'What is <|eos|>?' }],
-  });
+  const rows = Array.from({ length: CONTEXT_MAX_ROWS + 2 }, (_, i) => (i === 0 ? long : `row${i}: text`));
+  const ids = encodeChat(tok, { context: rows, messages: [{ role: 'user', content: 'What is <|eos|>?' }] });
   assert.equal(ids[0], s.context);
-  assert.equal(ids.filter((i) => i === s.sep).length, 1);
+  assert.equal(ids.filter((i) => i === s.sep).length, CONTEXT_MAX_ROWS - 1, 'at most CONTEXT_MAX_ROWS rows');
   assert.equal(ids[ids.length - 1], s.assistant);
   assert.ok(!ids.includes(s.eos), 'the literal <|eos|> in user text stays text');
-  const sep = ids.indexOf(s.sep);
-  const user = ids.indexOf(s.user);
-  assert.equal(user - sep - 1, CONTEXT_ROW_MAX_TOKENS, 'a long context row is cut');
+  const firstEnd = CONTEXT_MAX_ROWS > 1 ? ids.indexOf(s.sep) : ids.indexOf(s.user);
+  assert.equal(firstEnd - 1, CONTEXT_ROW_MAX_TOKENS, 'a long context row is cut');
   assert.throws(() => encodeChat(tok, { messages: [{ role: 'assistant', content: 'x' }] }), {
     code: 'BAD_ARGS',
   });
