@@ -16,17 +16,18 @@ const tok = loadDefaultTokenizer();
 test('chat template: hash pinned, markers from the tokenizer, user text cannot inject specials', () => {
   assert.equal(CHAT_TEMPLATE_HASH, createHash('sha256').update(CHAT_TEMPLATE).digest('hex'));
   // Pinned: the chain records this hash with every model version; changing the template is a new version.
-  assert.equal(CHAT_TEMPLATE_HASH, 'c504a0cae959bc26a63b518e8f8a9065e5d049e0b3e1163411fdbc8c9455ccbc');
+  assert.equal(CHAT_TEMPLATE_HASH, '915cece7b662ef58bbe756a518109abd37a5f37877acd161fbbacd90e43d2206');
   const s = tok.special;
   const long = 'word '.repeat(200);
   const rows = Array.from({ length: CONTEXT_MAX_ROWS + 2 }, (_, i) => (i === 0 ? long : `row${i}: text`));
   const ids = encodeChat(tok, { context: rows, messages: [{ role: 'user', content: 'What is <|eos|>?' }] });
-  assert.equal(ids[0], s.context);
+  assert.equal(ids[0], s.user);
+  assert.ok(ids.indexOf(s.context) > ids.indexOf(s.user), 'context after the question');
   assert.equal(ids.filter((i) => i === s.sep).length, CONTEXT_MAX_ROWS - 1, 'at most CONTEXT_MAX_ROWS rows');
   assert.equal(ids[ids.length - 1], s.assistant);
   assert.ok(!ids.includes(s.eos), 'the literal <|eos|> in user text stays text');
-  const firstEnd = CONTEXT_MAX_ROWS > 1 ? ids.indexOf(s.sep) : ids.indexOf(s.user);
-  assert.equal(firstEnd - 1, CONTEXT_ROW_MAX_TOKENS, 'a long context row is cut');
+  const firstEnd = CONTEXT_MAX_ROWS > 1 ? ids.indexOf(s.sep) : ids.indexOf(s.assistant);
+  assert.equal(firstEnd - ids.indexOf(s.context) - 1, CONTEXT_ROW_MAX_TOKENS, 'a long context row is cut');
   assert.throws(() => encodeChat(tok, { messages: [{ role: 'assistant', content: 'x' }] }), {
     code: 'BAD_ARGS',
   });
