@@ -187,7 +187,7 @@ export class Segment {
     while (hi - lo > 1) {
       const mid = (lo + hi) >>> 1;
       const p = sa[mid]!;
-      let k = llo < lhi ? llo : lhi;
+      let k = Math.min(llo, lhi);
       while (k < m && p + k < n && text[p + k] === symbols[i + k]) k++;
       // suffix < pattern when the suffix ends first or has a smaller symbol at the mismatch
       if (k < m && (p + k >= n || text[p + k]! < symbols[i + k]!)) {
@@ -198,7 +198,7 @@ export class Segment {
         lhi = k;
       }
     }
-    return llo > lhi ? llo : lhi;
+    return Math.max(llo, lhi);
   }
 
   private longestVisibleMatch(symbols: Int32Array, i: number, limit: number): number {
