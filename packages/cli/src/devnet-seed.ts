@@ -31,8 +31,8 @@ export class SeedError extends BaseError {
 export type SeedOptions = {
   /** The repository's `data/` (default: beside this package). */
   dataDir?: string;
-  /** The demo adapter (default: `models/demo-adapter/` when its files exist). */
-  adapter?: DemoAdapter;
+  /** The demo adapter (default: `models/demo-adapter/` when its files exist; null: no demo model). */
+  adapter?: DemoAdapter | null;
   /** The engine's CHAT_TEMPLATE_HASH (default: loaded from the engine when the adapter is seeded). */
   chatTemplateHash?: string;
   log?: (line: string) => void;
@@ -197,7 +197,7 @@ export async function seedDevnet(node: Node, blobs: BlobStore, opts: SeedOptions
 
   // 4. the demo model, when the engine's adapter is there
   let model: SeedResult['model'];
-  const adapter = opts.adapter ?? findDemoAdapter();
+  const adapter = opts.adapter === null ? undefined : (opts.adapter ?? findDemoAdapter());
   if (adapter) {
     model = await seedDemoModel(
       node,

@@ -36,19 +36,21 @@ export function attachBlobStore(node: Node, store: BlobStore, opts: BlobServiceO
   node.addMempoolCheck(async (p: PreparedTx) => checkBlobs(store, p));
 
   node.on('block', (b: BlockCommitted) => {
-    void (async () => {
-      for (const r of b.receipts) {
-        for (const e of r.events) {
-          const attribute = REFERENCES[e.type];
-          const value = attribute && e.attributes.find(([k]) => k === attribute)?.[1];
-          if (value && store.has(value)) await store.markReferenced(value, b.header.height);
+    node.runInBackground(
+      (async () => {
+        for (const r of b.receipts) {
+          for (const e of r.events) {
+            const attribute = REFERENCES[e.type];
+            const value = attribute && e.attributes.find(([k]) => k === attribute)?.[1];
+            if (value && store.has(value)) await store.markReferenced(value, b.header.height);
+          }
         }
-      }
-      if (b.header.height % gcEvery === 0) {
-        const removed = await store.gc(b.header.height);
-        if (removed.length) log(`blob GC removed ${removed.length} unreferenced upload(s)`);
-      }
-    })().catch((e) => log(`blob tracking failed: ${String(e)}`));
+        if (b.header.height % gcEvery === 0) {
+          const removed = await store.gc(b.header.height);
+          if (removed.length) log(`blob GC removed ${removed.length} unreferenced upload(s)`);
+        }
+      })().catch((e) => log(`blob tracking failed: ${String(e)}`)),
+    );
   });
 
   const allowUpload = (ip: string): boolean => {

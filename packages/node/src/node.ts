@@ -511,8 +511,20 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
     return out;
   }
 
+  private readonly background = new Set<Promise<unknown>>();
+
+  /**
+   * Runs follow-up work of a committed block (blob reference tracking, indexing) so that `close()`
+   * waits for it: nothing is left writing into the data directory after the node is closed.
+   */
+  runInBackground(work: Promise<unknown>): void {
+    const tracked = work.finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+  }
+
   async close(): Promise<void> {
     await this.producing;
+    await Promise.allSettled([...this.background]);
     if (this.ownPool) await this.pool?.close();
     await this.store.close();
   }

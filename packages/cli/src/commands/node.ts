@@ -253,7 +253,7 @@ export async function startDevnet(opts: StartDevnetOptions): Promise<DevnetHandl
     if (seed && node.height === 1 && manifest) {
       seeded = await seedDevnet(node, services.blobs, {
         ...(opts.dataRoot ? { dataDir: opts.dataRoot } : {}),
-        ...(adapter ? { adapter } : {}),
+        adapter: adapter ?? null, // decided above, with the genesis: never look again here
         ...(opts.chatTemplateHash ? { chatTemplateHash: opts.chatTemplateHash } : {}),
         log: seedLog,
       });
