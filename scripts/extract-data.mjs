@@ -52,7 +52,9 @@ function readDictd(name) {
     index = readFileSync(join(dictdDir, `${name}.index`), 'utf8');
   } catch (error) {
     console.error(`cannot read the dictd database "${name}" in ${dictdDir}: ${error.message}`);
-    console.error('install it first: apt-get update && apt-get install -y dict-gcide dict-foldoc dict-elements');
+    console.error(
+      'install it first: apt-get update && apt-get install -y dict-gcide dict-foldoc dict-elements',
+    );
     process.exit(1);
   }
   const byOffset = new Map();
@@ -69,7 +71,10 @@ function readDictd(name) {
   const decoder = new TextDecoder('utf-8');
   return [...byOffset.values()]
     .sort((a, b) => a.offset - b.offset)
-    .map((entry) => ({ ...entry, text: decoder.decode(dict.subarray(entry.offset, entry.offset + entry.length)) }));
+    .map((entry) => ({
+      ...entry,
+      text: decoder.decode(dict.subarray(entry.offset, entry.offset + entry.length)),
+    }));
 }
 
 /** Cuts an over-long entry after its last full sentence within ROW_MAX_BYTES (ASCII text). */
@@ -97,10 +102,22 @@ function dropBrackets(text) {
 
 /** GCIDE character codes such as [=a], [e^], [ae], [imac]: to plain letters (pronunciations are dropped). */
 const ACCENT_PATTERN = /\[([=.'`"~^,-]?)([a-zA-Z]{1,5})(\^?)\]/g;
-const ACCENT_WORDS = { ae: 'ae', oe: 'oe', oo: 'oo', imac: 'i', aum: 'a', asl: 'a', eth: 'th', thorn: 'th', ng: 'ng', th: 'th', deg: '°' };
+const ACCENT_WORDS = {
+  ae: 'ae',
+  oe: 'oe',
+  oo: 'oo',
+  imac: 'i',
+  aum: 'a',
+  asl: 'a',
+  eth: 'th',
+  thorn: 'th',
+  ng: 'ng',
+  th: 'th',
+  deg: '°',
+};
 function accentToText(match, before, core, after) {
   if (core.length === 1 && (before !== '' || after !== '')) return core;
-  if (Object.hasOwn(ACCENT_WORDS, core) && (before === '' || before === '=') ) return ACCENT_WORDS[core];
+  if (Object.hasOwn(ACCENT_WORDS, core) && (before === '' || before === '=')) return ACCENT_WORDS[core];
   return match;
 }
 
@@ -171,7 +188,10 @@ function parseFoldoc(raw) {
   let size = byteLength(headword) + 2;
   for (const paragraph of paragraphs) {
     if (/^\(\d{4}-\d{2}-\d{2}\)$/.test(paragraph)) continue; // revision date
-    if (paragraph.startsWith('[') || /^(See also|Home:|E-mail|Usenet newsgroup|FAQ:|Latest version)/i.test(paragraph)) {
+    if (
+      paragraph.startsWith('[') ||
+      /^(See also|Home:|E-mail|Usenet newsgroup|FAQ:|Latest version)/i.test(paragraph)
+    ) {
       continue; // bibliography and pointers
     }
     const clean = squeeze(paragraph.replace(/[{}]/g, '').replace(/<[a-z ,/-]+>\s*/g, ''));
@@ -188,7 +208,10 @@ function parseFoldoc(raw) {
   }
   if (kept.length === 0) return undefined;
   const definition = kept.join(' ');
-  if (/^(See|Same as|Abbreviation for|Alternative (term|spelling)|Former name)\b/i.test(definition) && definition.length < 200) {
+  if (
+    /^(See|Same as|Abbreviation for|Alternative (term|spelling)|Former name)\b/i.test(definition) &&
+    definition.length < 200
+  ) {
     return undefined; // pure redirects
   }
   const text = `${headword}: ${definition}`;
@@ -237,7 +260,8 @@ const COMPUTING = [
 function extractFoldoc() {
   // Debian appends its own entries (Dictionary.debian, under other terms) at the end: leave them out.
   const all = readDictd('foldoc');
-  const debianStart = all.find((entry) => entry.text.startsWith('Dictionary.debian'))?.offset ?? Number.POSITIVE_INFINITY;
+  const debianStart =
+    all.find((entry) => entry.text.startsWith('Dictionary.debian'))?.offset ?? Number.POSITIVE_INFINITY;
   const raw = all.filter((entry) => entry.offset < debianStart);
   if (raw.length === all.length) throw new Error('FOLDOC: the Dictionary.debian section was not found');
   const references = new Map();
@@ -323,7 +347,8 @@ function writeEntries(path, rows) {
     .split(/\n[ \t]*\n/)
     .map((part) => part.replace(/^[ \t\n]+|[ \t\n]+$/g, ''))
     .filter((part) => part !== '');
-  const ok = split.length === rows.length && split.every((row, i) => row === rows[i] && byteLength(row) <= 2048);
+  const ok =
+    split.length === rows.length && split.every((row, i) => row === rows[i] && byteLength(row) <= 2048);
   if (!ok) throw new Error(`${path}: the entries do not split into one row each`);
   const bytes = Buffer.from(text, 'utf8');
   writeFileSync(path, bytes);

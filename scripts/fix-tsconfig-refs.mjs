@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Rewrites the root tsconfig.json references from the packages present (used after merges).
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+
 const root = new URL('..', import.meta.url).pathname;
 const refs = readdirSync(`${root}packages`)
   .filter((p) => existsSync(`${root}packages/${p}/tsconfig.json`))

@@ -23,7 +23,8 @@ const defaultSource = join(root, 'packages/tokenizer/src/default.ts');
 
 const manifest = JSON.parse(readFileSync(join(root, 'data/datanets/manifest.json'), 'utf8'));
 const sources = ['data/base/gcide.txt'];
-for (const datanet of manifest.datanets) for (const file of datanet.files) sources.push(`data/datanets/${file.file}`);
+for (const datanet of manifest.datanets)
+  for (const file of datanet.files) sources.push(`data/datanets/${file.file}`);
 const texts = sources.map((path) => readFileSync(join(root, path), 'utf8'));
 const corpus = [texts[0], ...Array.from({ length: DATANET_WEIGHT }, () => texts.slice(1)).flat()];
 const bytesPerToken = (tokenizer, parts) => {

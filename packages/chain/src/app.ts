@@ -15,8 +15,8 @@ import type { ChainEvent } from './events.js';
 import { GAS, GasMeter, InfiniteGasMeter } from './gas.js';
 import type { Keepers } from './keepers.js';
 import type { GenesisConfig, MessageDef, Module, QueryContext } from './module.js';
-import { authModule } from './modules/auth/index.js';
-import { bankModule, FEE_COLLECTOR } from './modules/bank/index.js';
+import { authModule, nonceKey } from './modules/auth/index.js';
+import { balanceKey, bankModule, FEE_COLLECTOR } from './modules/bank/index.js';
 import { paramsModule } from './modules/params/index.js';
 import { createParamsKeeper, type RegisteredParam } from './modules/params/keeper.js';
 import type { RouterKeeper } from './router.js';
@@ -83,7 +83,8 @@ export class App {
     this.keepers = { auth: auth.keeper, bank: bank.keeper, router: this.createRouter() } as Keepers;
     const extra = extraModules(this);
     const paramDefs: RegisteredParam[] = [];
-    for (const m of [auth, bank, ...extra]) for (const p of m.params ?? []) paramDefs.push({ ...p, module: m.name });
+    for (const m of [auth, bank, ...extra])
+      for (const p of m.params ?? []) paramDefs.push({ ...p, module: m.name });
     const paramsKeeper = createParamsKeeper(paramDefs);
     this.keepers.params = paramsKeeper;
     this.modules = [auth, bank, paramsModule(paramsKeeper), ...extra];
@@ -244,6 +245,7 @@ export class App {
     mode: ApplyMode,
   ): Promise<BlockResult> {
     const root = new Ctx(state, new InfiniteGasMeter(), block, SYSTEM, this.keepers);
+    await root.state.prefetch(this.prefetchKeys(txs));
     const blockEvents: ChainEvent[] = [];
     const runHooks = async (hook: 'beginBlock' | 'endBlock') => {
       for (const m of this.modules) {
@@ -297,6 +299,25 @@ export class App {
       txRoot: txRoot(included.map((p) => p.hash)),
       resultsRoot: resultsRoot(receipts),
     };
+  }
+
+  /**
+   * State keys the block's transactions will read (senders' nonces and balances, the fee collector,
+   * the messages' own hints), read in one batch before execution. PERF only: results never depend on it.
+   */
+  private prefetchKeys(txs: PreparedTx[]): Uint8Array[] {
+    if (txs.length === 0) return [];
+    const keys: Uint8Array[] = [balanceKey(FEE_COLLECTOR)];
+    for (const p of txs) {
+      try {
+        keys.push(nonceKey(p.sender), balanceKey(p.sender));
+        const hint = this.handlers.get(p.tx.kind)?.def.prefetch;
+        if (hint) keys.push(...hint({ ...p.tx.message, from: p.sender }));
+      } catch {
+        // a hint that cannot be computed is skipped; the transaction is checked as usual
+      }
+    }
+    return keys;
   }
 
   private async deliverTx(root: Ctx, p: PreparedTx, height: number, index: number): Promise<TxReceipt> {
@@ -364,7 +385,9 @@ export class App {
   /** Read-only queries, `<module>.<name>` (RPC ol_query). */
   async query(q: QueryContext, path: string, args: Record<string, unknown>): Promise<unknown> {
     const [moduleName, name] = path.split('.');
-    const fn = this.modules.find((m) => m.name === moduleName)?.queries?.[name ?? ''];
+    const queries = this.modules.find((m) => m.name === moduleName)?.queries;
+    // own properties only: 'bank.__proto__' or 'bank.constructor' are not queries
+    const fn = queries && name !== undefined && Object.hasOwn(queries, name) ? queries[name] : undefined;
     if (!fn) {
       const known = this.modules.flatMap((m) => Object.keys(m.queries ?? {}).map((n) => `${m.name}.${n}`));
       throw new ChainError('UNKNOWN_QUERY', `unknown query "${path}"`, {

@@ -8,9 +8,25 @@ export interface MessageDef<F extends MessageFields = MessageFields> extends Mes
   readonly baseGas: bigint;
   /** 'governance': only the governance module account may send it (through an executed proposal). */
   readonly authority?: 'governance';
+  /**
+   * Marks a message that spends or reserves treasury funds, slashes, or reverses a slash: a proposal
+   * carrying one needs `gov.treasuryQuorumBps` instead of `gov.quorumBps` (DESIGN §4.3).
+   */
+  readonly treasury?: boolean;
   /** One-line description for docs and `--help`. */
   readonly description: string;
   handle(ctx: Ctx, message: F & { from: Address }): Promise<void>;
+  /**
+   * Optional checks of a message's fields against the current state, without changing it; governance
+   * runs them when a proposal carrying the message is submitted, so bad input is refused at once
+   * (Cosmos gov v1 runs ValidateBasic at submission). `handle` must still check everything itself.
+   */
+  validate?(ctx: Ctx, message: F & { from: Address }): Promise<void>;
+  /**
+   * Optional performance hint: state keys the handler will likely read, fetched in one batch
+   * before the block runs. Wrong or missing hints never change results, only speed.
+   */
+  prefetch?(message: F & { from: Address }): Uint8Array[];
 }
 
 /** A governance parameter with its bounds (the parameter registry of DESIGN §4). */
@@ -64,8 +80,17 @@ export interface Module {
 export function keyspace(module: string) {
   const enc = new TextEncoder();
   const prefix = enc.encode(`${module}/`);
+  const encoded = new Map<string, Uint8Array>(); // PERF: key parts are mostly a few constant strings
+  const encode = (p: string): Uint8Array => {
+    let b = encoded.get(p);
+    if (b === undefined) {
+      b = enc.encode(p);
+      if (encoded.size < 1024) encoded.set(p, b);
+    }
+    return b;
+  };
   return (...parts: Array<string | Uint8Array>): Uint8Array => {
-    const bytes = parts.map((p) => (typeof p === 'string' ? enc.encode(p) : p));
+    const bytes = parts.map((p) => (typeof p === 'string' ? encode(p) : p));
     let length = prefix.length;
     for (const b of bytes) length += b.length + 1;
     const out = new Uint8Array(length - (bytes.length ? 1 : 0));

@@ -32,6 +32,7 @@ test('openledger send moves OPEN, the balance survives a restart, and keys are e
   let devnet = await startDevnet({ dataDir, port: 0, blockIntervalMs: 50 });
   try {
     const rpc = ['--rpc', devnet.rpc.url];
+    const bobBefore = BigInt(JSON.parse((await cli(['balance', 'bob', ...rpc, '--json'])).stdout).balance);
     const sent = await cli(['send', 'bob', '12.5', '--from', 'alice', ...rpc, '--json']);
     assert.equal(sent.code, 0, sent.stderr);
     assert.equal(JSON.parse(sent.stdout).status, 'ok');
@@ -65,7 +66,7 @@ test('openledger send moves OPEN, the balance survives a restart, and keys are e
     devnet = await startDevnet({ dataDir, port: 0, blockIntervalMs: 50 });
     const bob = demoAccounts().find((a) => a.name === 'bob')!;
     const balance = await cli(['balance', bob.address, '--rpc', devnet.rpc.url, '--json']);
-    assert.equal(JSON.parse(balance.stdout).formatted, '1000012.5');
+    assert.equal(BigInt(JSON.parse(balance.stdout).balance), bobBefore + 12_500_000_000_000_000_000n);
     const mineBalance = await cli(['balance', mine, '--rpc', devnet.rpc.url, '--json']);
     assert.ok(BigInt(JSON.parse(mineBalance.stdout).balance) > 1n);
   } finally {

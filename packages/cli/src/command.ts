@@ -16,6 +16,8 @@ export type Command = {
   /** Extra help text (examples). */
   details?: string;
   subcommands?: Command[];
+  /** Takes the rest of the command line as it is (a package's own CLI, e.g. `engine`). */
+  raw?(argv: string[]): Promise<number>;
   run?(args: ParsedArgs, out: Output): Promise<number | undefined | void>;
 };
 

@@ -2,7 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { BaseError, type Hex, isAddress, parseAddress, privateKeyToAddress } from '@openledger/core';
 import { OpenLedgerClient, privateKeySigner, type Signer } from '@openledger/sdk';
 import type { ParsedArgs } from './args.js';
-import { DEMO_NAMES, type DemoName, demoKey } from './devnet-config.js';
+import { DEMO_NAMES, type DemoName, demoContributors, demoKey, loadManifest } from './devnet-config.js';
+
+/** The devnet's demo contributor with this name (ada, grace, …: the manifest's), if any. */
+function demoContributor(name: string) {
+  try {
+    return demoContributors(loadManifest()).find((c) => c.name === name);
+  } catch {
+    return undefined;
+  }
+}
+
 import { decryptKey, listKeys, loadKeystore } from './keystore.js';
 
 export const RPC_OPTION = {
@@ -84,6 +94,8 @@ export async function resolveSigner(args: ParsedArgs): Promise<Signer> {
   const ks = await loadKeystore(from);
   if (ks) return privateKeySigner(await decryptKey(ks, await readPassword(args, `unlock key "${from}"`)));
   if ((DEMO_NAMES as readonly string[]).includes(from)) return privateKeySigner(demoKey(from as DemoName));
+  const contributor = demoContributor(from);
+  if (contributor) return privateKeySigner(contributor.privateKey);
   throw new BaseError('UNKNOWN_KEY', `no key named "${from}"`, {
     metaMessages: [
       `Keys: ${(await listKeys()).map((k) => k.name).join(', ') || '(none)'}; demo keys: ${DEMO_NAMES.join(', ')}.`,
@@ -97,6 +109,8 @@ export async function resolveAddress(text: string): Promise<string> {
   const key = (await listKeys()).find((k) => k.name === text);
   if (key) return key.address;
   if ((DEMO_NAMES as readonly string[]).includes(text)) return privateKeyToAddress(demoKey(text as DemoName));
+  const contributor = demoContributor(text);
+  if (contributor) return contributor.address;
   throw new BaseError('INVALID_ADDRESS', `"${text}" is neither an address nor a known key name`);
 }
 

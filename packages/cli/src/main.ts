@@ -2,9 +2,19 @@ import { BaseError } from '@openledger/core';
 import { RpcRequestError } from '@openledger/sdk';
 import { helpText, parseArgs } from './args.js';
 import { type Command, type Io, makeOutput, processIo } from './command.js';
+import { attributionCommand } from './commands/attribution.js';
 import { balanceCommand, blockCommand, sendCommand, txCommand } from './commands/chain.js';
+import { datanetCommand } from './commands/datanet.js';
+import { engineCommand } from './commands/engine.js';
+import { escrowCommand } from './commands/escrow.js';
+import { feedbackCommand } from './commands/feedback.js';
+import { govCommand } from './commands/gov.js';
 import { keysCommand } from './commands/keys.js';
+import { modelCommand } from './commands/model.js';
 import { devnetCommand, nodeCommand } from './commands/node.js';
+import { operatorCommand } from './commands/operator.js';
+import { rewardsCommand } from './commands/rewards.js';
+import { stakeCommand } from './commands/stake.js';
 
 /** Every top-level command. New command groups add one line here. */
 export const COMMANDS: Command[] = [
@@ -15,6 +25,16 @@ export const COMMANDS: Command[] = [
   sendCommand,
   txCommand,
   blockCommand,
+  engineCommand,
+  stakeCommand,
+  govCommand,
+  datanetCommand,
+  modelCommand,
+  escrowCommand,
+  rewardsCommand,
+  feedbackCommand,
+  operatorCommand,
+  attributionCommand,
 ];
 
 function rootHelp(commands: Command[]): string {
@@ -55,6 +75,7 @@ export async function run(
     command = found;
     path = `${path} ${name}`;
     rest = rest.slice(1);
+    if (found.raw) return found.raw(rest);
     if (!found.subcommands) break;
     list = found.subcommands;
   }

@@ -18,6 +18,13 @@ export function toHex(bytes: Uint8Array): Hex {
   return `0x${toHexRaw(bytes)}`;
 }
 
+/** Value of a hex digit by char code (the digits were validated before use). */
+const HEX_VALUE = new Uint8Array(128);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
 /** Parses hex with or without `0x`; an odd length or a non-hex digit is an error. */
 export function fromHex(hex: string, expectedLength?: number): Uint8Array {
   const body = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex;
@@ -27,7 +34,9 @@ export function fromHex(hex: string, expectedLength?: number): Uint8Array {
     });
   }
   const out = new Uint8Array(body.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(body.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0, j = 0; i < out.length; i++, j += 2) {
+    out[i] = (HEX_VALUE[body.charCodeAt(j)]! << 4) | HEX_VALUE[body.charCodeAt(j + 1)]!;
+  }
   if (expectedLength !== undefined && out.length !== expectedLength) {
     throw new BaseError('INVALID_LENGTH', `expected ${expectedLength} bytes, got ${out.length}`);
   }

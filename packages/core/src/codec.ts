@@ -38,7 +38,7 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class Writer {
-  private buf = new Uint8Array(256);
+  private buf = new Uint8Array(64);
   length = 0;
 
   private ensure(extra: number): void {

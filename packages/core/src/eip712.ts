@@ -125,8 +125,26 @@ export function hashStruct(types: TypedTypes, primary: string, data: Record<stri
 
 const domainTypes: TypedTypes = { EIP712Domain: DOMAIN_TYPE };
 
+/** Separators of the domains seen (a memo of a pure function; there is normally one domain). */
+const separators = new Map<string, Uint8Array>();
+
 export function domainSeparator(domain: Eip712Domain): Uint8Array {
-  return hashStruct(domainTypes, 'EIP712Domain', domain);
+  return cachedSeparator(domain).slice();
+}
+
+function cachedSeparator(domain: Eip712Domain): Uint8Array {
+  const { name, version, chainId } = domain;
+  if (typeof name !== 'string' || typeof version !== 'string' || typeof chainId !== 'bigint') {
+    return hashStruct(domainTypes, 'EIP712Domain', domain);
+  }
+  const id = `${chainId}\u0000${version}\u0000${name}`;
+  let sep = separators.get(id);
+  if (sep === undefined) {
+    sep = hashStruct(domainTypes, 'EIP712Domain', domain);
+    if (separators.size >= 256) separators.clear();
+    separators.set(id, sep);
+  }
+  return sep;
 }
 
 export type HashTypedDataParameters = {
@@ -139,7 +157,7 @@ export type HashTypedDataParameters = {
 /** The EIP-712 digest keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message)). */
 export function hashTypedData({ domain, types, primaryType, message }: HashTypedDataParameters): Uint8Array {
   return keccak256(
-    concatBytes(Uint8Array.of(0x19, 0x01), domainSeparator(domain), hashStruct(types, primaryType, message)),
+    concatBytes(Uint8Array.of(0x19, 0x01), cachedSeparator(domain), hashStruct(types, primaryType, message)),
   );
 }
 

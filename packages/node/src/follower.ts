@@ -1,7 +1,9 @@
 import { decodeSignedHeader } from '@openledger/chain';
-import { BaseError, fromHex } from '@openledger/core';
+import { BaseError, fromHex, type Hex } from '@openledger/core';
 import type { Node } from './node.js';
 import type { StoredBlock } from './records.js';
+import { invalidParams, RPC, RpcError } from './rpc-errors.js';
+import type { RpcMethod } from './rpc-methods.js';
 
 /** A minimal JSON-RPC call over HTTP (the follower's link to the sequencer). */
 export async function rpcCall<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
@@ -54,15 +56,30 @@ export class Follower {
     await this.node.checkGenesisBlock(remote);
   }
 
-  /** Imports every block the sequencer has beyond ours; returns how many. */
+  /**
+   * Imports every block the sequencer has beyond ours; returns how many. Pipelined: block n+1 is
+   * fetched and its transactions decoded and recovered (worker threads) while block n executes.
+   */
   async syncOnce(): Promise<number> {
     const info = await rpcCall<{ height: number }>(this.leaderUrl, 'ol_chainInfo');
     let imported = 0;
-    while (this.node.height < info.height && !this.stopped) {
-      const block = await this.fetchBlock(this.node.height + 1);
-      if (!block) break;
-      await this.node.importBlock(block);
-      imported++;
+    const ahead = async (height: number) => {
+      const block = await this.fetchBlock(height);
+      return block ? this.node.prepareBlock(block) : undefined;
+    };
+    let next = this.node.height < info.height ? ahead(this.node.height + 1) : undefined;
+    try {
+      while (next && !this.stopped) {
+        const current = await next;
+        next = undefined;
+        if (!current) break;
+        const h = current.block.header.height;
+        if (h < info.height) next = ahead(h + 1);
+        await this.node.importBlock(current);
+        imported++;
+      }
+    } finally {
+      next?.catch(() => {}); // a prefetch left behind by an error or stop
     }
     return imported;
   }
@@ -96,4 +113,53 @@ export class Follower {
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
+}
+
+/**
+ * RPC method overrides for a follower's own RPC server (`startRpcServer(node, { methods })`):
+ * `ol_sendRawTransaction` is forwarded to the sequencer, which alone orders transactions. The
+ * sequencer's answer (hash or error, with its JSON-RPC code and hints) is passed through unchanged;
+ * an unreachable sequencer is a -32020 SEQUENCER_UNREACHABLE error.
+ */
+export function followerMethods(
+  leaderUrl: string,
+  opts: { timeoutMs?: number } = {},
+): Record<string, RpcMethod> {
+  return {
+    async ol_sendRawTransaction(params) {
+      const raw = params[0];
+      if (typeof raw !== 'string' || !/^0x([0-9a-fA-F]{2})*$/.test(raw)) {
+        throw invalidParams('parameter 0 (transaction) must be 0x-prefixed hex of the encoded transaction');
+      }
+      let body: {
+        result?: Hex;
+        error?: { code: number; message: string; data?: { code?: string; hints?: string[] } };
+      };
+      try {
+        const res = await fetch(leaderUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ol_sendRawTransaction', params: [raw] }),
+          signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+        });
+        body = (await res.json()) as typeof body;
+      } catch (cause) {
+        throw new RpcError(
+          RPC.UNAVAILABLE,
+          'SEQUENCER_UNREACHABLE',
+          `this node follows ${leaderUrl} and could not forward the transaction to it: ${String(cause)}`,
+          ['Retry later, or send the transaction to the sequencer directly.'],
+        );
+      }
+      if (body.error) {
+        throw new RpcError(
+          body.error.code,
+          body.error.data?.code ?? 'RPC_ERROR',
+          String(body.error.message),
+          body.error.data?.hints,
+        );
+      }
+      return body.result;
+    },
+  };
 }

@@ -12,6 +12,7 @@ import {
   InfiniteGasMeter,
   type PreparedTx,
   type SignedHeader,
+  type SignedTx,
   SYSTEM,
   signHeader,
   type TxReceipt,
@@ -43,6 +44,7 @@ import {
   RECORD,
   type StoredBlock,
 } from './records.js';
+import { RecoveryPool } from './recovery-pool.js';
 
 export type NodeOptions = {
   /** Directory of the node's database; omitted = in memory. */
@@ -58,6 +60,12 @@ export type NodeOptions = {
   now?: () => bigint;
   /** Build the app (default: createApp with native signer recovery). */
   app?: App;
+  /**
+   * Parallel signer recovery on worker threads for blocks to import and bursts of submitted
+   * transactions: a pool (shared, closed by its owner), false for none, or options for the node's own
+   * pool (default: one worker per core, started on first use).
+   */
+  recovery?: RecoveryPool | false | { threads?: number; minBatch?: number };
 };
 
 export type BlockCommitted = {
@@ -65,6 +73,15 @@ export type BlockCommitted = {
   receipts: TxReceipt[];
   blockEvents: ChainEvent[];
 };
+
+/** A block whose transactions are decoded and their signers recovered (`Node.prepareBlock`). */
+export class PreparedBlock {
+  /** @internal */
+  constructor(
+    readonly block: StoredBlock,
+    readonly txs: ReadonlyArray<PreparedTx | ChainError>,
+  ) {}
+}
 
 /** Checks run by the mempool before a transaction is accepted (e.g. "its blob is in the blob store"). */
 export type MempoolCheck = (p: PreparedTx) => Promise<void>;
@@ -82,6 +99,12 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
   private readonly checks: MempoolCheck[] = [];
   private readonly now: () => bigint;
   private readonly maxBlockTxs: number;
+  private readonly pool: RecoveryPool | undefined;
+  private readonly ownPool: boolean;
+  private readonly poolMinBatch: number;
+  /** The app is createApp()'s: the pool's workers can decode and hash too, not only recover. */
+  private readonly defaultApp: boolean;
+  private submitQueue: Array<{ bytes: Uint8Array; done: (p: PreparedTx | ChainError) => void }> = [];
 
   private constructor(
     readonly app: App,
@@ -95,6 +118,11 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
     this.sequencer = genesis.sequencer;
     this.now = opts.now ?? (() => BigInt(Math.floor(Date.now() / 1000)));
     this.maxBlockTxs = opts.maxBlockTxs ?? 5_000;
+    this.defaultApp = opts.app === undefined;
+    const r = opts.recovery;
+    this.pool = r === false ? undefined : r instanceof RecoveryPool ? r : new RecoveryPool(r ?? {});
+    this.ownPool = r !== false && !(r instanceof RecoveryPool);
+    this.poolMinBatch = (r && !(r instanceof RecoveryPool) ? r.minBatch : undefined) ?? 32;
   }
 
   static async open(opts: NodeOptions): Promise<Node> {
@@ -105,7 +133,9 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
       let genesis: GenesisConfig;
       if (storedGenesis) {
         genesis = genesisFromJson(fromUtf8(storedGenesis));
-        if (opts.genesis && genesisToJson(opts.genesis) !== genesisToJson(genesis)) {
+        // compare normalised forms: a genesis without params/modules equals its stored round trip
+        const given = opts.genesis && genesisToJson(genesisFromJson(genesisToJson(opts.genesis)));
+        if (given !== undefined && given !== genesisToJson(genesis)) {
           throw new BaseError('GENESIS_MISMATCH', 'the data directory holds a chain with another genesis', {
             metaMessages: ['Use another --data-dir, or delete this one to start a fresh chain.'],
           });
@@ -189,7 +219,9 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
 
   /** Decodes, checks and queues a wire transaction; returns its hash. Bad input changes nothing. */
   async submit(bytes: Uint8Array): Promise<Hex> {
-    const p = this.app.prepareTx(bytes);
+    const prepared = await this.prepareForSubmit(bytes);
+    if (prepared instanceof ChainError) throw prepared;
+    const p = prepared;
     if (this.mempool.has(p.hash))
       throw new ChainError('ALREADY_KNOWN', `transaction ${p.hash} is already pending`);
     if (await this.store.getRecord(RECORD.tx(p.hash))) {
@@ -200,6 +232,75 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
     for (const check of this.checks) await check(p);
     this.mempool.add(p, await this.app.keepers.auth.nonce(ctx, p.sender));
     return p.hash;
+  }
+
+  /**
+   * Decodes and recovers a submitted transaction. Submissions arriving in the same turn of the event
+   * loop are gathered; a burst of at least `minBatch` goes to the recovery pool, fewer run inline.
+   */
+  private prepareForSubmit(bytes: Uint8Array): Promise<PreparedTx | ChainError> {
+    if (!this.pool) return Promise.resolve(this.prepareInline(bytes));
+    return new Promise((done) => {
+      this.submitQueue.push({ bytes, done });
+      if (this.submitQueue.length === 1) setImmediate(() => void this.flushSubmits());
+    });
+  }
+
+  private async flushSubmits(): Promise<void> {
+    const batch = this.submitQueue;
+    this.submitQueue = [];
+    if (batch.length < this.poolMinBatch) {
+      for (const b of batch) b.done(this.prepareInline(b.bytes));
+      return;
+    }
+    let results: Array<PreparedTx | ChainError>;
+    try {
+      results = await this.prepareMany(batch.map((b) => b.bytes));
+    } catch {
+      results = batch.map((b) => this.prepareInline(b.bytes)); // pool unavailable: inline
+    }
+    for (const [i, b] of batch.entries()) b.done(results[i]!);
+  }
+
+  private prepareInline(bytes: Uint8Array, recovered?: Address): PreparedTx | ChainError {
+    try {
+      return this.app.prepareTx(bytes, recovered);
+    } catch (e) {
+      if (e instanceof ChainError) return e;
+      if (e instanceof BaseError) return new ChainError(e.code, e.shortMessage);
+      throw e;
+    }
+  }
+
+  /**
+   * `app.prepareTx` for many transactions: on the pool's workers when there are enough of them
+   * (decode, hash and recover there for the default app; only recovery otherwise), else inline.
+   */
+  async prepareMany(txs: Uint8Array[]): Promise<Array<PreparedTx | ChainError>> {
+    if (!this.pool || txs.length < this.poolMinBatch) return txs.map((b) => this.prepareInline(b));
+    if (this.defaultApp) return this.pool.prepare(txs);
+    const decoded: Array<{ tx: SignedTx; digest: Uint8Array } | ChainError> = txs.map((bytes) => {
+      try {
+        const tx = this.app.registry.decodeTx(bytes);
+        return { tx, digest: this.app.registry.digest(tx.chainId, tx.kind, tx.message) };
+      } catch (e) {
+        return e instanceof BaseError
+          ? new ChainError(e.code, e.shortMessage)
+          : new ChainError('INVALID_TX', String(e));
+      }
+    });
+    const ok = decoded.flatMap((d, i) => (d instanceof ChainError ? [] : [i]));
+    const senders = await this.pool.recover(
+      ok.map((i) => (decoded[i] as { digest: Uint8Array }).digest),
+      ok.map((i) => fromHex((decoded[i] as { tx: SignedTx }).tx.signature)),
+    );
+    const out: Array<PreparedTx | ChainError> = decoded.map((d) => d as ChainError);
+    ok.forEach((i, k) => {
+      const s = senders[k]!;
+      const { tx, digest } = decoded[i] as { tx: SignedTx; digest: Uint8Array };
+      out[i] = s instanceof ChainError ? s : { tx, bytes: txs[i]!, hash: toHex(digest), sender: s };
+    });
+    return out;
   }
 
   /** Runs a transaction on the latest state without keeping anything: gas used and outcome. */
@@ -289,13 +390,26 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
    * time — re-executes it and checks its transaction, result and state roots, then commits it.
    * A block that fails any check is refused with the reason, and nothing is written.
    */
-  async importBlock(block: StoredBlock, recovered?: Address[]): Promise<BlockCommitted> {
+  async importBlock(block: StoredBlock | PreparedBlock, recovered?: Address[]): Promise<BlockCommitted> {
     const run = this.producing.then(() => this.doImportBlock(block, recovered));
     this.producing = run.catch(() => undefined);
     return run;
   }
 
-  private async doImportBlock(block: StoredBlock, recovered?: Address[]): Promise<BlockCommitted> {
+  /**
+   * Decodes, hashes and recovers a block's transactions ahead of `importBlock` (on the recovery
+   * pool when the block is big enough), so that a follower prepares block n+1 while block n executes.
+   * Nothing is checked against state here; `importBlock(prepared)` does every check.
+   */
+  async prepareBlock(block: StoredBlock): Promise<PreparedBlock> {
+    return new PreparedBlock(block, await this.prepareMany(block.txs));
+  }
+
+  private async doImportBlock(
+    input: StoredBlock | PreparedBlock,
+    recovered?: Address[],
+  ): Promise<BlockCommitted> {
+    const block = input instanceof PreparedBlock ? input.block : input;
     const { header } = block;
     const parent = this.head;
     const fail = (why: string): never => {
@@ -307,7 +421,17 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
       fail(`parent hash ${header.parentHash} is not our head ${parent.hash}`);
     if (header.chainId !== this.chainId) fail(`chain id ${header.chainId}`);
     if (header.time < parent.time) fail('time goes backwards');
-    const txs = block.txs.map((bytes, i) => this.app.prepareTx(bytes, recovered?.[i]));
+    const preparedTxs =
+      input instanceof PreparedBlock
+        ? input.txs
+        : recovered
+          ? block.txs.map((bytes, i) => this.prepareInline(bytes, recovered[i]))
+          : await this.prepareMany(block.txs);
+    const txs: PreparedTx[] = [];
+    for (const [i, p] of preparedTxs.entries()) {
+      if (p instanceof ChainError) fail(`transaction ${i} is invalid: ${p.shortMessage} (${p.code})`);
+      txs.push(p as PreparedTx);
+    }
     const info: BlockInfo = {
       chainId: header.chainId,
       height: header.height,
@@ -389,6 +513,7 @@ export class Node extends EventEmitter<{ block: [BlockCommitted]; syncError: [Er
 
   async close(): Promise<void> {
     await this.producing;
+    if (this.ownPool) await this.pool?.close();
     await this.store.close();
   }
 }

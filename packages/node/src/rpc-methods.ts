@@ -137,10 +137,25 @@ export function rpcMethods(node: Node, extra: Record<string, RpcMethod> = {}): R
     },
     async ol_estimateGas(params) {
       const v = params[0];
-      const p =
+      let p =
         typeof v === 'string'
           ? app.prepareTx(fromHex(param(params, 0, 'transaction', isHexString, 'hex')))
           : unsignedTx(v);
+      if (typeof v !== 'string' && p.tx.message.gasLimit === 0n) {
+        // no limit given (the SDK sends 0): simulate with the most the sender could pay for, up to maxTxGas
+        const state = node.store.latest();
+        const maxTxGas = await app.keepers.params.read(state, 'auth', 'maxTxGas');
+        const { balance } = (await app.query({ state, height: node.height }, 'bank.balance', {
+          address: p.sender,
+        })) as { balance: bigint };
+        const price = p.tx.message.gasPrice;
+        const affordable = price > 0n ? balance / price : maxTxGas;
+        const gasLimit = affordable < maxTxGas ? affordable : maxTxGas;
+        p = unsignedTx({
+          ...(v as object),
+          message: { ...(v as { message: object }).message, gasLimit: gasLimit.toString() },
+        });
+      }
       const block = {
         chainId: node.chainId,
         height: node.height + 1,

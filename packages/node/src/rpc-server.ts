@@ -28,13 +28,20 @@ type JsonRpcResponse = { jsonrpc: '2.0'; id: unknown; result?: unknown; error?: 
 const validId = (id: unknown) =>
   id === undefined || id === null || typeof id === 'string' || typeof id === 'number';
 
+export type RpcHandler = {
+  /** Answers a JSON-RPC body (single or batch); undefined when it held only notifications. */
+  handlePayload(text: string): Promise<unknown>;
+  readonly methods: Record<string, RpcMethod>;
+};
+
 /**
- * JSON-RPC 2.0 over HTTP (POST /) and WebSocket (/ws on the same port), with subscriptions to new
- * blocks and events over WebSocket. Every failure is a JSON-RPC error with a code and a message a
- * person can act on; the server never answers with a stack trace and never crashes on bad input.
+ * The JSON-RPC 2.0 dispatcher without transport: what the HTTP and WebSocket servers run for each
+ * body (exported for in-process callers and tests).
  */
-export async function startRpcServer(node: Node, opts: RpcServerOptions = {}): Promise<RpcServer> {
-  const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
+export function createRpcHandler(
+  node: Node,
+  opts: Pick<RpcServerOptions, 'maxBatch' | 'methods' | 'log'> = {},
+): RpcHandler {
   const maxBatch = opts.maxBatch ?? 100;
   const methods = rpcMethods(node, opts.methods);
   const log = opts.log ?? (() => {});
@@ -58,11 +65,15 @@ export async function startRpcServer(node: Node, opts: RpcServerOptions = {}): P
         error: { code: RPC.INVALID_REQUEST, message: 'expected {"jsonrpc":"2.0","method":…,"id":…}' },
       });
     }
+    // a notification (no id) is never answered, not even with an error (JSON-RPC 2.0 §4.1)
+    const notification = id === undefined;
     if (params !== undefined && !Array.isArray(params)) {
+      if (notification) return undefined;
       return reply({ error: { code: RPC.INVALID_PARAMS, message: 'params must be an array (positional)' } });
     }
     const fn = Object.hasOwn(methods, method) ? methods[method] : undefined;
     if (!fn) {
+      if (notification) return undefined;
       return reply({
         error: { code: RPC.METHOD_NOT_FOUND, message: `method ${method.slice(0, 64)} does not exist` },
       });
@@ -112,6 +123,19 @@ export async function startRpcServer(node: Node, opts: RpcServerOptions = {}): P
     }
     return handleOne(body);
   }
+
+  return { handlePayload, methods };
+}
+
+/**
+ * JSON-RPC 2.0 over HTTP (POST /) and WebSocket (/ws on the same port), with subscriptions to new
+ * blocks and events over WebSocket. Every failure is a JSON-RPC error with a code and a message a
+ * person can act on; the server never answers with a stack trace and never crashes on bad input.
+ */
+export async function startRpcServer(node: Node, opts: RpcServerOptions = {}): Promise<RpcServer> {
+  const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
+  const { handlePayload } = createRpcHandler(node, opts);
+  const log = opts.log ?? (() => {});
 
   const server = createServer(async (req, res) => {
     try {
@@ -242,7 +266,9 @@ export async function startRpcServer(node: Node, opts: RpcServerOptions = {}): P
         (parsed.method === 'ol_subscribe' || parsed.method === 'ol_unsubscribe')
       ) {
         const params = Array.isArray(parsed.params) ? parsed.params : [];
+        const notification = !('id' in parsed);
         const reply = (r: object) =>
+          notification ||
           ws.send(
             JSON.stringify({ jsonrpc: '2.0', id: validId(parsed?.id) ? (parsed?.id ?? null) : null, ...r }),
           );

@@ -5,6 +5,7 @@ import { BlockProducer, Node, startRpcServer } from '@openledger/node';
 import { privateKeyToAccount } from 'viem/accounts';
 import { OpenLedgerClient } from './client.js';
 import { RpcRequestError } from './errors.js';
+import { LightClient } from './light-client.js';
 import { externalSigner, privateKeySigner } from './signer.js';
 
 const KEYS: Hex[] = [
@@ -75,6 +76,32 @@ test('the SDK sends OPEN with a private key and with a viem account, and subscri
       client.transfer(privateKeySigner(KEYS[1]!), carol, '1', { nonce: 0n, gasLimit: 100_000n }),
       (e: unknown) => e instanceof RpcRequestError && e.code === 'NONCE_TOO_LOW' && e.rpcCode === -32002,
     );
+  } finally {
+    await close();
+  }
+});
+
+test('the light client proves balances against signed state roots and refuses a lying node', async () => {
+  const { client, close } = await devnet();
+  try {
+    await (await client.transfer(privateKeySigner(KEYS[0]!), carol, '2')).wait();
+    const light = new LightClient(client);
+    const proven = await light.balance(carol);
+    assert.equal(proven.balance, 2n * OPEN);
+    const absent = await light.balance('0x000000000000000000000000000000000000dEaD');
+    assert.equal(absent.balance, 0n);
+    // a node that lies about the value: the proof no longer matches the signed root
+    const lying = new OpenLedgerClient(client.url);
+    const real = lying.request.bind(lying);
+    lying.request = (async (method: string, params: unknown[] = []) => {
+      const r = (await real(method, params)) as Record<string, unknown>;
+      return method === 'ol_getProof' ? { ...r, value: '0x030101' } : r;
+    }) as typeof lying.request;
+    await assert.rejects(new LightClient(lying).balance(carol), /does not match the signed state root/);
+    // a header signed by someone else than the genesis sequencer is refused
+    const pinned = new LightClient(client);
+    pinned.trustSequencer(bob);
+    await assert.rejects(pinned.balance(carol), /not the sequencer/);
   } finally {
     await close();
   }

@@ -1,3 +1,5 @@
+import { BaseError } from '@openledger/core';
+
 /** Stable codes of every error the store throws. */
 export type StoreErrorCode =
   | 'HEIGHT_PRUNED'
@@ -9,16 +11,16 @@ export type StoreErrorCode =
   | 'STALE_PREPARE'
   | 'ALREADY_COMMITTED'
   | 'STORE_CLOSED'
+  | 'STORE_LOCKED'
   | 'CORRUPT_STORE';
 
-/** Error thrown by `@openledger/store`; `code` is stable, the message says what to do. */
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-  readonly details: Record<string, unknown> | undefined;
-  constructor(code: StoreErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
-    this.name = 'StoreError';
-    this.code = code;
-    this.details = details;
+/** Error thrown by `@openledger/store`: the project's BaseError with a stable store `code`. */
+export class StoreError extends BaseError<StoreErrorCode> {
+  override name = 'StoreError';
+  /** Machine-readable facts about the failure (e.g. the height asked for). */
+  readonly context: Record<string, unknown> | undefined;
+  constructor(code: StoreErrorCode, message: string, context?: Record<string, unknown>) {
+    super(code, message, context ? { details: JSON.stringify(context) } : {});
+    this.context = context;
   }
 }

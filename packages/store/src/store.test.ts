@@ -155,7 +155,7 @@ describe('StateStore basics', () => {
   test('no cache, short retention, reopened every few blocks: roots and values stay exact', async () => {
     // the node cache can hide a node that pruning deleted; run without it and reload from disk
     const dir = tmp();
-    let s = await StateStore.open(dir, { retainHeights: 4, cacheBytes: 0 });
+    let s = await StateStore.open(dir, { retainHeights: 4, cacheBytes: 0, valueCacheEntries: 0 });
     const r = rng(21);
     const state = new Map<string, Uint8Array>();
     for (let block = 1; block <= 40; block++) {
@@ -167,7 +167,7 @@ describe('StateStore basics', () => {
       assert.deepEqual(root, referenceRoot(state), `root mismatch at block ${block}`);
       if (block % 7 === 0) {
         await s.close();
-        s = await StateStore.open(dir, { retainHeights: 4, cacheBytes: 0 });
+        s = await StateStore.open(dir, { retainHeights: 4, cacheBytes: 0, valueCacheEntries: 0 });
         assert.deepEqual(s.root, root);
       }
     }
@@ -529,6 +529,32 @@ describe('prepare and commit', () => {
     await s.close();
   });
 
+  test('reads racing a commit see the whole block or none of it', async () => {
+    const s = await StateStore.memory();
+    const keys = Array.from({ length: 200 }, (_, i) => utf8(`r${i}`));
+    await commit(s, new Map(keys.map((k) => [hex(k), utf8('old')])));
+    // an iteration takes its snapshot when it starts (first next())
+    const iterBefore = s.latest().iterate(utf8('r'))[Symbol.asyncIterator]();
+    const first = await iterBefore.next();
+    const p = await s.prepare(new Map(keys.map((k) => [hex(k), utf8('new')])));
+    const reads = keys.map((k) => s.latest().get(k));
+    const committing = p.commit();
+    const during = keys.map((k) => s.latest().get(k));
+    await committing;
+    const values = (await Promise.all([...reads, ...during])).map((v) => Buffer.from(v!).toString());
+    // every read returned old or new; the reads issued before the commit started saw one state for all keys
+    assert.ok(values.every((v) => v === 'old' || v === 'new'));
+    assert.equal(new Set(values.slice(0, keys.length)).size, 1);
+    assert.ok(values.slice(keys.length).every((v) => v === 'new'));
+    // the iteration started before the commit keeps its snapshot
+    const seen: string[] = [Buffer.from(first.value![1]).toString()];
+    for (let r = await iterBefore.next(); !r.done; r = await iterBefore.next())
+      seen.push(Buffer.from(r.value[1]).toString());
+    assert.equal(seen.length, keys.length);
+    assert.ok(seen.every((v) => v === 'old'));
+    await s.close();
+  });
+
   test('records are written atomically with the state and read back', async () => {
     const dir = tmp();
     let s = await StateStore.open(dir);
@@ -591,6 +617,7 @@ describe('prepare and commit', () => {
     const root = s.root;
     await s.close();
     s = await StateStore.open(dir);
+    await expectCode(StateStore.open(dir), 'STORE_LOCKED');
     assert.equal(s.height, 6);
     assert.deepEqual(s.root, root);
     assert.deepEqual(s.root, referenceRoot(state));

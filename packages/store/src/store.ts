@@ -16,12 +16,14 @@ import { StoreError } from './errors.js';
 import {
   type ChildRef,
   decodeLeaf,
+  type Hash,
   internalChild,
   internalSiblings,
+  leafReadNeeded,
   MissingNodes,
   nibbleAt,
   nodeKey,
-  sha256n,
+  sha256s,
   type TreeItem,
   TreeUpdate,
 } from './tree.js';
@@ -36,6 +38,8 @@ export interface IterateOptions {
 
 export interface StateReader {
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Several values in one batched read (same answers as `get` for each key). */
+  getMany?(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>>;
   /** entries whose key starts with prefix, ascending by unsigned bytes (descending if reverse), starting at gte / lte when given */
   iterate(prefix: Uint8Array, opts?: IterateOptions): AsyncIterable<[Uint8Array, Uint8Array]>;
 }
@@ -61,6 +65,8 @@ export interface StateStoreOptions {
   retainHeights?: number;
   /** byte budget of the in-memory cache of internal tree nodes (default 256 MiB) */
   cacheBytes?: number;
+  /** entries of the cache of latest values (filled by reads, kept current by commits; default 500,000) */
+  valueCacheEntries?: number;
   /** fsync every block commit (survives power loss, slower); default false survives process crashes */
   sync?: boolean;
 }
@@ -139,15 +145,16 @@ function encodeJournal(stale: readonly Buffer[], keys: readonly Buffer[]): Buffe
   for (const s of stale) size += 1 + s.length;
   for (const k of keys) size += 4 + k.length;
   const b = Buffer.allocUnsafe(size);
+  // byte loops: these keys are short, and Buffer#copy's per-call overhead dominated
   let o = b.writeUInt32BE(stale.length, 0);
   for (const s of stale) {
     b[o++] = s.length;
-    o += s.copy(b, o);
+    for (let i = 0; i < s.length; i++) b[o++] = s[i]!;
   }
   o = b.writeUInt32BE(keys.length, o);
   for (const k of keys) {
     o = b.writeUInt32BE(k.length, o);
-    o += k.copy(b, o);
+    for (let i = 0; i < k.length; i++) b[o++] = k[i]!;
   }
   return b;
 }
@@ -171,33 +178,73 @@ function decodeJournal(b: Buffer): { stale: Buffer[]; keys: Buffer[] } {
   return { stale, keys };
 }
 
-/** LRU of internal tree nodes by node key (nodes are immutable, so entries never go stale). */
+/**
+ * Cache of internal tree nodes, keyed by path (node key without its version) and holding the newest
+ * version seen for the path, so it converges on the current tree and never fills with superseded
+ * versions. Two generations bounded by bytes approximate LRU cheaply.
+ */
+type CacheEntry = { readonly version: number; readonly bytes: Buffer };
 class NodeCache {
-  private readonly map = new Map<string, Buffer>();
-  private bytes = 0;
+  private young = new Map<string, CacheEntry>();
+  private old = new Map<string, CacheEntry>();
+  private youngBytes = 0;
   constructor(private readonly maxBytes: number) {}
+  /** `ks` is the latin1 node key: 0x02 ‖ version(4) ‖ depth ‖ path. */
   get(ks: string): Buffer | undefined {
-    const v = this.map.get(ks);
-    if (v !== undefined) {
-      this.map.delete(ks);
-      this.map.set(ks, v);
+    const path = ks.slice(5);
+    let e = this.young.get(path);
+    if (e === undefined) {
+      e = this.old.get(path);
+      if (e === undefined) return undefined;
+      this.put(path, e);
     }
-    return v;
+    return e.version === versionOf(ks) ? e.bytes : undefined;
   }
   set(ks: string, v: Buffer): void {
-    if (this.map.has(ks)) return;
-    this.map.set(ks, v);
-    this.bytes += v.length + ks.length + 64;
-    while (this.bytes > this.maxBytes) {
-      const oldest = this.map.keys().next();
-      if (oldest.done) break;
-      const ov = this.map.get(oldest.value)!;
-      this.map.delete(oldest.value);
-      this.bytes -= ov.length + oldest.value.length + 64;
+    if (this.maxBytes === 0) return;
+    const path = ks.slice(5);
+    const version = versionOf(ks);
+    const cur = this.young.get(path) ?? this.old.get(path);
+    if (cur !== undefined && cur.version > version) return;
+    this.put(path, { version, bytes: v });
+  }
+  private put(path: string, e: CacheEntry): void {
+    this.young.set(path, e);
+    this.youngBytes += e.bytes.length + 2 * path.length + 100;
+    if (this.youngBytes * 2 > this.maxBytes) {
+      this.old = this.young;
+      this.young = new Map();
+      this.youngBytes = 0;
     }
   }
-  get size(): number {
-    return this.map.size;
+}
+
+const versionOf = (ks: string): number =>
+  ((ks.charCodeAt(1) << 24) | (ks.charCodeAt(2) << 16) | (ks.charCodeAt(3) << 8) | ks.charCodeAt(4)) >>> 0;
+
+/**
+ * Latest-height values by key (null = absent), filled by latest reads and updated by each commit, so
+ * the values a block's execution just read cost no I/O when the block is prepared. Two generations
+ * bounded by entry count.
+ */
+class ValueCache {
+  private young = new Map<string, Buffer | null>();
+  private old = new Map<string, Buffer | null>();
+  constructor(private readonly maxEntries: number) {}
+  get(ks: string): Buffer | null | undefined {
+    const v = this.young.get(ks);
+    if (v !== undefined) return v;
+    const o = this.old.get(ks);
+    if (o !== undefined) this.set(ks, o);
+    return o;
+  }
+  set(ks: string, v: Buffer | null): void {
+    if (this.maxEntries === 0) return;
+    this.young.set(ks, v);
+    if (this.young.size * 2 >= this.maxEntries) {
+      this.old = this.young;
+      this.young = new Map();
+    }
   }
 }
 
@@ -217,6 +264,7 @@ export class StateStore {
   readonly #retain: number;
   readonly #sync: boolean;
   readonly #cache: NodeCache;
+  readonly #values: ValueCache;
   #height: number;
   #pruneNext: number;
   readonly #roots = new Map<number, RootInfo>();
@@ -231,6 +279,7 @@ export class StateStore {
     this.#retain = opts.retainHeights ?? 1000;
     this.#sync = opts.sync ?? false;
     this.#cache = new NodeCache(opts.cacheBytes ?? 256 * 1024 * 1024);
+    this.#values = new ValueCache(opts.valueCacheEntries ?? 500_000);
     this.#height = height;
     this.#pruneNext = pruneNext;
   }
@@ -239,7 +288,18 @@ export class StateStore {
   static async open(dir: string, opts: StateStoreOptions = {}): Promise<StateStore> {
     checkOptions(opts);
     const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
-    await db.open();
+    try {
+      await db.open();
+    } catch (e) {
+      const cause = (e as { cause?: { code?: string } }).cause;
+      if (cause?.code === 'LEVEL_LOCKED') {
+        throw new StoreError(
+          'STORE_LOCKED',
+          `the store in ${dir} is open in another process or instance; close it first`,
+        );
+      }
+      throw e;
+    }
     return StateStore.#init(db, opts);
   }
 
@@ -271,7 +331,7 @@ export class StateStore {
       const version = v.readUInt32BE(0);
       const hash = Buffer.from(v.subarray(4, 36));
       store.#roots.set(k.readUInt32BE(1), {
-        ref: version === 0 ? undefined : { hash, version, leaf: false },
+        ref: version === 0 ? undefined : { hash: hash.toString('latin1'), version, leaf: false },
         hash,
       });
     }
@@ -304,6 +364,7 @@ export class StateStore {
   latest(): StateReader {
     return {
       get: (key) => this.#get(undefined, key),
+      getMany: (keys) => this.#getManyLatest(keys),
       iterate: (prefix, opts = {}) => this.#iterate(undefined, prefix, opts),
     };
   }
@@ -328,7 +389,7 @@ export class StateStore {
     this.#checkHeight(h);
     const root = this.#rootAt(h);
     if (root.ref === undefined) return { value: undefined, proof: { levels: [] }, root: copy(root.hash) };
-    const keyHash = sha256n(key);
+    const keyHash = sha256s(key);
     const levels: { bitmap: number; siblings: Uint8Array[] }[] = [];
     let ref: ChildRef = root.ref;
     for (let depth = 0; ; depth++) {
@@ -341,7 +402,7 @@ export class StateStore {
       if (child.leaf) {
         const leaf = decodeLeaf(await this.#node(child, keyHash, depth + 1, h));
         const proof = { levels, leaf: { keyHash: copy(leaf.keyHash), valueHash: copy(leaf.valueHash) } };
-        const value = leaf.keyHash.equals(keyHash) ? copy(leaf.value) : undefined;
+        const value = leaf.keyHash.toString('latin1') === keyHash ? copy(leaf.value) : undefined;
         return { value, proof, root: copy(root.hash) };
       }
       ref = child;
@@ -363,7 +424,7 @@ export class StateStore {
     const seq = ++this.#prepareSeq;
     const base = this.#height;
     if (base >= MAX_HEIGHT) throw new StoreError('INVALID_OPTION', 'height limit (2^32 - 1) reached');
-    const items: TreeItem[] = [];
+    const parsed: Array<{ key: Buffer; value: Buffer | null }> = [];
     for (const [hex, value] of writes) {
       if (typeof hex !== 'string' || !HEX.test(hex)) {
         throw new StoreError(
@@ -377,15 +438,44 @@ export class StateStore {
           `state write value for key ${hex} must be a Uint8Array or null (delete)`,
         );
       }
-      const key = Buffer.from(hex, 'hex');
-      const v = value === null ? null : Buffer.from(value);
-      items.push({ keyHash: sha256n(key), key, value: v, valueHash: v === null ? null : sha256n(v) });
+      parsed.push({ key: Buffer.from(hex, 'hex'), value: value === null ? null : Buffer.from(value) });
     }
-    items.sort((a, b) => Buffer.compare(a.keyHash, b.keyHash));
+    // base values of the written keys: from the value cache, else one batched read of the latest table
+    const olds: Array<Buffer | null | undefined> = parsed.map((p) =>
+      this.#values.get(p.key.toString('latin1')),
+    );
+    const misses: number[] = [];
+    for (let i = 0; i < olds.length; i++) if (olds[i] === undefined) misses.push(i);
+    if (misses.length > 0) {
+      const got = await this.#db.getMany(misses.map((i) => prefixed(P_STATE, parsed[i]!.key)));
+      misses.forEach((i, j) => {
+        olds[i] = got[j] ?? null;
+      });
+    }
+    if (seq !== this.#prepareSeq || base !== this.#height) {
+      throw new StoreError(
+        'STALE_PREPARE',
+        'a concurrent prepare() or commit superseded this one; prepare again',
+      );
+    }
+    const items: TreeItem[] = parsed.map(({ key, value }, i) => ({
+      keyHash: sha256s(key),
+      key,
+      value,
+      valueHash: value === null ? null : sha256s(value),
+      old: olds[i]!,
+    }));
+    items.sort((a, b) => (a.keyHash < b.keyHash ? -1 : a.keyHash > b.keyHash ? 1 : 0));
     const baseRoot = this.#rootAt(base);
     const loaded = new Map<string, Buffer>();
-    await this.#preload(baseRoot.ref, items, loaded, base);
-    const update = new TreeUpdate(items, base + 1, (_k, ks) => loaded.get(ks) ?? this.#cache.get(ks));
+    const byPosition = new Map<number, Buffer>();
+    await this.#preload(baseRoot.ref, items, loaded, byPosition, base);
+    const update = new TreeUpdate(
+      items,
+      base + 1,
+      (_k, ks) => loaded.get(ks) ?? this.#cache.get(ks),
+      byPosition,
+    );
     let newRef: ChildRef | undefined;
     for (;;) {
       try {
@@ -402,7 +492,7 @@ export class StateStore {
       version: base + 1,
       items,
       update,
-      newRoot: newRef === undefined ? EMPTY : { ref: newRef, hash: newRef.hash },
+      newRoot: newRef === undefined ? EMPTY : { ref: newRef, hash: Buffer.from(newRef.hash, 'latin1') },
       done: false,
     };
     const rootCopy = copy(state.newRoot.hash);
@@ -499,7 +589,7 @@ export class StateStore {
   }
 
   /** A tree node by its parent's pointer; internal nodes go through the cache. */
-  async #node(ref: ChildRef, pathSource: Uint8Array, depth: number, h: number): Promise<Buffer> {
+  async #node(ref: ChildRef, pathSource: Hash, depth: number, h: number): Promise<Buffer> {
     const key = nodeKey(ref.version, pathSource, depth);
     const ks = key.toString('latin1');
     const cached = this.#cache.get(ks);
@@ -533,6 +623,7 @@ export class StateStore {
     root: ChildRef | undefined,
     items: TreeItem[],
     loaded: Map<string, Buffer>,
+    byPosition: Map<number, Buffer>,
     h: number,
   ): Promise<void> {
     if (root === undefined || items.length === 0) return;
@@ -546,22 +637,29 @@ export class StateStore {
     });
     let frontier: Entry[] = [entry(root, 0, 0, items.length)];
     while (frontier.length > 0) {
+      // cached nodes are copied into `loaded` so the update pass looks them up in this small map
       const fetch: Buffer[] = [];
       for (const e of frontier) {
-        if (!loaded.has(e.ks) && this.#cache.get(e.ks) === undefined) fetch.push(Buffer.from(e.ks, 'latin1'));
+        if (loaded.has(e.ks)) continue;
+        const cached = this.#cache.get(e.ks);
+        if (cached === undefined) fetch.push(Buffer.from(e.ks, 'latin1'));
+        else loaded.set(e.ks, cached);
       }
       await this.#fetchInto(fetch, loaded, h);
       const next: Entry[] = [];
       for (const e of frontier) {
+        const node = loaded.get(e.ks)!;
+        byPosition.set(TreeUpdate.positionOf(items.length, e.depth, e.lo), node);
         if (e.ref.leaf) continue;
-        const node = loaded.get(e.ks) ?? this.#cache.get(e.ks)!;
         let i = e.lo;
         while (i < e.hi) {
           const n = nibbleAt(items[i]!.keyHash, e.depth);
           let j = i + 1;
           while (j < e.hi && nibbleAt(items[j]!.keyHash, e.depth) === n) j++;
           const child = internalChild(node, n);
-          if (child !== undefined) next.push(entry(child, e.depth + 1, i, j));
+          if (child !== undefined && (!child.leaf || leafReadNeeded(items, i, j))) {
+            next.push(entry(child, e.depth + 1, i, j));
+          }
           i = j;
         }
       }
@@ -577,8 +675,12 @@ export class StateStore {
       h = height ?? this.#height;
       this.#checkHeight(h);
       if (h === this.#height) {
+        const ks = Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
+        const cached = this.#values.get(ks);
+        if (cached !== undefined) return cached === null ? undefined : copy(cached);
         const v = await this.#db.get(prefixed(P_STATE, key));
-        return v === undefined ? undefined : view(v);
+        this.#values.set(ks, v ?? null);
+        return v === undefined ? undefined : copy(v);
       }
     } finally {
       this.#exitRead();
@@ -586,17 +688,31 @@ export class StateStore {
     return this.#treeGet(h, key);
   }
 
+  /** Latest values of several keys in one LevelDB multi-get. */
+  async #getManyLatest(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>> {
+    if (!Array.isArray(keys)) throw new StoreError('INVALID_KEY', 'getMany expects an array of keys');
+    for (const k of keys) assertBytes(k, 'key');
+    if (keys.length === 0) return [];
+    await this.#enterRead();
+    try {
+      const values = await this.#db.getMany(keys.map((k) => prefixed(P_STATE, k)));
+      return values.map((v) => (v === undefined ? undefined : view(v)));
+    } finally {
+      this.#exitRead();
+    }
+  }
+
   /** Value at a past height by walking that height's tree. PERF: O(log16 keys) node reads, mostly cached. */
   async #treeGet(h: number, key: Uint8Array): Promise<Uint8Array | undefined> {
     const root = this.#rootAt(h);
     if (root.ref === undefined) return undefined;
-    const keyHash = sha256n(key);
+    const keyHash = sha256s(key);
     let ref: ChildRef = root.ref;
     for (let depth = 0; ; depth++) {
       const node = await this.#node(ref, keyHash, depth, h);
       if (ref.leaf) {
         const leaf = decodeLeaf(node);
-        return leaf.keyHash.equals(keyHash) ? copy(leaf.value) : undefined;
+        return leaf.keyHash.toString('latin1') === keyHash ? copy(leaf.value) : undefined;
       }
       const child = internalChild(node, nibbleAt(keyHash, depth));
       if (child === undefined) return undefined;
@@ -728,60 +844,59 @@ export class StateStore {
     try {
       if (this.#inflight > 0) await new Promise<void>((r) => (this.#drained = r));
       const version = state.version;
-      type Op = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
-      const ops: Op[] = [];
-      for (const it of state.items) {
-        const key = prefixed(P_STATE, it.key);
-        ops.push(it.value === null ? { type: 'del', key } : { type: 'put', key, value: it.value });
-      }
-      for (const [ks, bytes] of state.update.newNodes)
-        ops.push({ type: 'put', key: Buffer.from(ks, 'latin1'), value: bytes });
-      ops.push({
-        type: 'put',
-        key: heightKey(P_JOURNAL, version),
-        value: encodeJournal(
-          state.update.stale,
-          state.items.map((i) => i.key),
-        ),
-      });
-      const rootRecord = Buffer.alloc(36);
-      rootRecord.writeUInt32BE(state.newRoot.ref?.version ?? 0, 0);
-      state.newRoot.hash.copy(rootRecord, 4);
-      ops.push({ type: 'put', key: heightKey(P_ROOT, version), value: rootRecord });
       // prune: journals of heights whose stale nodes no reader can need any more, bounded per commit
       const oldestAfter = Math.min(Math.max(0, version - this.#retain + 1), version - 1);
       let pruneNext = this.#pruneNext;
       let budget = Math.max(10_000, 2 * state.update.stale.length);
-      const prunedRoots: number[] = [];
+      const pruned: Array<{ height: number; stale: Buffer[] }> = [];
       while (pruneNext <= oldestAfter && budget > 0) {
         const j = await this.#db.get(heightKey(P_JOURNAL, pruneNext));
-        if (j !== undefined) {
-          const { stale } = decodeJournal(j);
-          for (const key of stale) ops.push({ type: 'del', key: Buffer.from(key) });
-          budget -= stale.length + 1;
-        }
-        ops.push({ type: 'del', key: heightKey(P_JOURNAL, pruneNext) });
-        if (pruneNext - 1 >= 1) {
-          ops.push({ type: 'del', key: heightKey(P_ROOT, pruneNext - 1) });
-          prunedRoots.push(pruneNext - 1);
-        }
+        const stale = j === undefined ? [] : decodeJournal(j).stale;
+        pruned.push({ height: pruneNext, stale });
+        budget -= stale.length + 1;
         pruneNext++;
       }
-      const meta = Buffer.alloc(9);
-      meta[0] = FORMAT;
-      meta.writeUInt32BE(version, 1);
-      meta.writeUInt32BE(pruneNext, 5);
-      ops.push({ type: 'put', key: META_KEY, value: meta });
-      for (const [k, v] of puts) ops.push({ type: 'put', key: prefixed(P_RECORD, k), value: Buffer.from(v) });
-      for (const k of dels) ops.push({ type: 'del', key: prefixed(P_RECORD, k) });
-
-      await this.#db.batch(ops, { sync: this.#sync });
+      // one chained batch (cheaper per operation than an array batch), written atomically
+      const batch = this.#db.batch();
+      try {
+        for (const it of state.items) {
+          if (it.value === null) batch.del(prefixed(P_STATE, it.key));
+          else batch.put(prefixed(P_STATE, it.key), it.value);
+        }
+        for (const [ks, bytes] of state.update.newNodes) batch.put(Buffer.from(ks, 'latin1'), bytes);
+        const journal = encodeJournal(
+          state.update.stale,
+          state.items.map((i) => i.key),
+        );
+        batch.put(heightKey(P_JOURNAL, version), journal);
+        const rootRecord = Buffer.alloc(36);
+        rootRecord.writeUInt32BE(state.newRoot.ref?.version ?? 0, 0);
+        state.newRoot.hash.copy(rootRecord, 4);
+        batch.put(heightKey(P_ROOT, version), rootRecord);
+        for (const { height, stale } of pruned) {
+          for (const key of stale) batch.del(key);
+          batch.del(heightKey(P_JOURNAL, height));
+          if (height - 1 >= 1) batch.del(heightKey(P_ROOT, height - 1));
+        }
+        const meta = Buffer.alloc(9);
+        meta[0] = FORMAT;
+        meta.writeUInt32BE(version, 1);
+        meta.writeUInt32BE(pruneNext, 5);
+        batch.put(META_KEY, meta);
+        for (const [k, v] of puts) batch.put(prefixed(P_RECORD, k), Buffer.from(v));
+        for (const k of dels) batch.del(prefixed(P_RECORD, k));
+      } catch (e) {
+        await batch.close();
+        throw e;
+      }
+      await batch.write({ sync: this.#sync });
 
       this.#height = version;
       this.#pruneNext = pruneNext;
       this.#roots.set(version, state.newRoot);
-      for (const h of prunedRoots) this.#roots.delete(h);
+      for (const { height } of pruned) this.#roots.delete(height - 1);
       for (const [ks, bytes] of state.update.newNodes) if (bytes[0] === 1) this.#cache.set(ks, bytes);
+      for (const it of state.items) this.#values.set(it.key.toString('latin1'), it.value);
     } catch (e) {
       state.done = false;
       throw e;
@@ -796,6 +911,10 @@ function checkOptions(opts: StateStoreOptions): void {
   const r = opts.retainHeights;
   if (r !== undefined && (!Number.isInteger(r) || r < 1)) {
     throw new StoreError('INVALID_OPTION', `retainHeights must be an integer ≥ 1, got ${r}`);
+  }
+  const e = opts.valueCacheEntries;
+  if (e !== undefined && (!Number.isInteger(e) || e < 0)) {
+    throw new StoreError('INVALID_OPTION', `valueCacheEntries must be a non-negative integer, got ${e}`);
   }
   const c = opts.cacheBytes;
   if (c !== undefined && (!Number.isInteger(c) || c < 0)) {

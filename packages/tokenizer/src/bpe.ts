@@ -36,16 +36,22 @@ export function bpeMergeRescan(
   let parts = Array.from(bytes);
   while (parts.length > 1) {
     let bestRank = -1;
+    let bestIndex = 0;
     for (let i = 0; i + 1 < parts.length; i++) {
       const rank = ranks.get(pairKey(parts[i]!, parts[i + 1]!));
-      if (rank !== undefined && (bestRank < 0 || rank < bestRank)) bestRank = rank;
+      if (rank !== undefined && (bestRank < 0 || rank < bestRank)) {
+        bestRank = rank;
+        bestIndex = i;
+      }
     }
     if (bestRank < 0) break;
     const newId = firstMergeId + bestRank;
-    const merged: number[] = [];
-    for (let i = 0; i < parts.length; i++) {
+    const left = parts[bestIndex]!;
+    const right = parts[bestIndex + 1]!;
+    const merged: number[] = parts.slice(0, bestIndex);
+    for (let i = bestIndex; i < parts.length; i++) {
       const part = parts[i]!;
-      if (i + 1 < parts.length && ranks.get(pairKey(part, parts[i + 1]!)) === bestRank) {
+      if (part === left && i + 1 < parts.length && parts[i + 1] === right) {
         merged.push(newId);
         i++;
       } else {

@@ -25,8 +25,59 @@ export const PRETOKENIZE_PATTERN =
  * PERF: linear in the length of `text`.
  */
 export function pretokenize(text: string): string[] {
-  const pattern = new RegExp(PRETOKENIZE_PATTERN.source, 'g');
   const pieces: string[] = [];
-  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) pieces.push(match[0]);
+  for (let start = 0; start < text.length; ) {
+    const end = pieceEnd(text, start);
+    pieces.push(text.slice(start, end));
+    start = end;
+  }
   return pieces;
+}
+
+const LETTER = 1;
+const DIGIT = 2;
+const SPACE = 3;
+const OTHER = 4;
+
+/** Character class of a UTF-16 code unit (NaN, past the end, gives 0). */
+function classOf(unit: number): number {
+  if (unit >= 0x80) return LETTER;
+  if ((unit >= 0x61 && unit <= 0x7a) || (unit >= 0x41 && unit <= 0x5a)) return LETTER;
+  if (unit >= 0x30 && unit <= 0x39) return DIGIT;
+  if (unit === 0x20 || (unit >= 0x09 && unit <= 0x0d)) return SPACE;
+  if (unit >= 0) return OTHER;
+  return 0;
+}
+
+/**
+ * End (exclusive) of the pre-token that starts at `start` (< text.length): a hand-written equivalent of
+ * {@link PRETOKENIZE_PATTERN}, several times faster than the regex (tests hold the two together).
+ */
+export function pieceEnd(text: string, start: number): number {
+  const length = text.length;
+  const unit = text.charCodeAt(start);
+  if (unit === 0x27) {
+    // 's 't 'm 'd 're 've 'll
+    const next = text.charCodeAt(start + 1);
+    if (next === 0x73 || next === 0x74 || next === 0x6d || next === 0x64) return start + 2;
+    const after = text.charCodeAt(start + 2);
+    if ((next === 0x72 || next === 0x76) && after === 0x65) return start + 3;
+    if (next === 0x6c && after === 0x6c) return start + 3;
+  }
+  let kind = classOf(unit);
+  let end = start + 1;
+  if (unit === 0x20) {
+    const nextKind = classOf(text.charCodeAt(end));
+    if (nextKind === LETTER || nextKind === DIGIT || nextKind === OTHER) {
+      kind = nextKind;
+      end++;
+    }
+  }
+  if (kind === SPACE) {
+    while (end < length && classOf(text.charCodeAt(end)) === SPACE) end++;
+    // Leave the last whitespace unit for the next piece (" word") unless the run ends the text or is one unit.
+    return end === length || end - start === 1 ? end : end - 1;
+  }
+  while (end < length && classOf(text.charCodeAt(end)) === kind) end++;
+  return end;
 }

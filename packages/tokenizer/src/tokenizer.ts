@@ -7,7 +7,7 @@ import {
   tokenizerFileBytes,
   validateTokenizerFile,
 } from './file.js';
-import { PRETOKENIZE_PATTERN } from './pretokenize.js';
+import { pieceEnd } from './pretokenize.js';
 import { BYTE_TOKEN_COUNT, SPECIAL_TOKEN_IDS, type SpecialTokenName } from './special.js';
 import { StreamDecoder } from './stream.js';
 
@@ -50,7 +50,6 @@ export class Tokenizer {
   readonly #tokenBytes: Uint8Array[] = [];
   readonly #specialByText = new Map<string, number>();
   readonly #specialPattern: RegExp | undefined;
-  readonly #pattern = new RegExp(PRETOKENIZE_PATTERN.source, 'g');
   #cache = new Map<string, number[]>();
 
   private constructor(file: TokenizerFile) {
@@ -185,10 +184,10 @@ export class Tokenizer {
   }
 
   #encodeOrdinary(text: string, ids: number[]): void {
-    const pattern = this.#pattern;
-    pattern.lastIndex = 0;
-    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-      const piece = match[0];
+    for (let start = 0; start < text.length; ) {
+      const end = pieceEnd(text, start);
+      const piece = text.slice(start, end);
+      start = end;
       let pieceIds = this.#cache.get(piece);
       if (pieceIds === undefined) {
         pieceIds = bpeMerge(pieceBytes(piece), this.#ranks, this.#firstMergeId);

@@ -7,7 +7,7 @@ import {
   type TokenizerFile,
   validateTokenizerFile,
 } from './file.js';
-import { PRETOKENIZE_PATTERN, PRETOKENIZER_ID } from './pretokenize.js';
+import { PRETOKENIZER_ID, pieceEnd } from './pretokenize.js';
 import { BYTE_TOKEN_COUNT, DEFAULT_SPECIAL_TOKENS } from './special.js';
 
 /** Options of {@link trainBpe}. */
@@ -67,11 +67,12 @@ export function trainBpe(corpus: string | Iterable<string>, options: TrainBpeOpt
 
   // 1. Count pre-tokens.
   const pieceCounts = new Map<string, number>();
-  const pattern = new RegExp(PRETOKENIZE_PATTERN.source, 'g');
   for (const text of typeof corpus === 'string' ? [corpus] : corpus) {
-    pattern.lastIndex = 0;
-    for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-      pieceCounts.set(match[0], (pieceCounts.get(match[0]) ?? 0) + 1);
+    for (let start = 0; start < text.length; ) {
+      const end = pieceEnd(text, start);
+      const piece = text.slice(start, end);
+      pieceCounts.set(piece, (pieceCounts.get(piece) ?? 0) + 1);
+      start = end;
     }
   }
 

@@ -6,6 +6,7 @@ import { bytesToHex, normalizeAddress, normalizeBytes32 } from '../rules/bytes.j
 import { encodeEvidence } from '../rules/evidence.js';
 import { attributeSpans, RowsCorpus, type SpanParams, type TokenRow } from '../rules/spans.js';
 import { verifyEvidence } from '../rules/verify.js';
+import { computeWeights } from '../rules/weights.js';
 import { AttributionIndex, type Pin } from './attributionIndex.js';
 import { addr, dn, numberTokenizer, rng, tempDir } from './testkit.js';
 
@@ -399,4 +400,118 @@ test('spans.json through the index: match lengths, N and the selected spans (off
       `case ${i}`,
     );
   }
+});
+
+test('large token ids (sparse alphabet) index and trace like small ones', (t) => {
+  const index = AttributionIndex.open({ dir: tempDir(t), tokenizer: numberTokenizer, durable: false });
+  const big = (x: number) => 1_000_000 + x * 7919;
+  const row = Array.from({ length: 20 }, (_, i) => big(i));
+  index.datanet(dn(1)).addVersion({
+    contributor: addr(1),
+    approvalHeight: 1n,
+    rows: ['a', 'b'],
+    tokens: [row, [big(3), big(4)]],
+  });
+  const res = index.trace({
+    output: [5, ...row.slice(2, 14), 6],
+    pins: [{ datanet: dn(1), version: 1 }],
+    params: PARAMS,
+    modelVersion: dn(1),
+  });
+  assert.deepEqual(
+    res.spans.map((s) => [s.outputOffset, s.length, s.rowOffset]),
+    [[1, 12, 2]],
+  );
+  assert.throws(
+    () =>
+      index
+        .datanet(dn(1))
+        .addVersion({ contributor: addr(1), approvalHeight: 1n, rows: ['c'], tokens: [[2 ** 24]] }),
+    { code: 'INVALID_ARGUMENT' },
+  );
+});
+
+test('findChallenge: null for honest evidence; a proven claim (a), (c), (d), (e) for tampered ones', (t) => {
+  const index = AttributionIndex.open({ dir: tempDir(t), tokenizer: numberTokenizer, durable: false });
+  const d = index.datanet(dn(1));
+  const r1 = Array.from({ length: 30 }, (_, i) => 100 + i);
+  const r2 = Array.from({ length: 20 }, (_, i) => 300 + i);
+  d.addVersion({ contributor: addr(1), approvalHeight: 1n, rows: [r1.join(' ')] });
+  d.addVersion({ contributor: addr(2), approvalHeight: 2n, rows: [r2.join(' ')] });
+  d.addVersion({ contributor: addr(3), approvalHeight: 3n, rows: [r1.join(' ')] }); // a later copy
+  const rowBytes = (datanet: string, row: bigint) =>
+    new TextEncoder().encode(Array.from(index.datanet(datanet).rowTokens(Number(row))).join(' '));
+  const output = [1, ...r1.slice(0, 15), 2, 3, ...r2.slice(0, 12), 4];
+  const res = index.trace({
+    output,
+    pins: [{ datanet: dn(1), version: 3 }],
+    params: PARAMS,
+    modelVersion: dn(1),
+  });
+  assert.equal(res.spans.length, 2);
+  assert.equal(index.findChallenge({ evidence: res.evidenceBytes, rowBytes }), null);
+  const reweigh = (e: typeof res.evidence) => {
+    const w = computeWeights(
+      e.spans.map((s) => ({ contributor: s.rowProof.contributor, credited: s.score })),
+      PARAMS.maxAttributed,
+    );
+    e.weights = w.weights;
+    e.fallbackPpm = w.fallbackPpm;
+    return e;
+  };
+  // (a): rowOffset shifted
+  const a = structuredClone(res.evidence);
+  a.spans[0]!.rowOffset += 1;
+  assert.equal(index.findChallenge({ evidence: a, rowBytes })?.claim.condition, 'a');
+  // (c): weights moved by one ppm
+  const c = structuredClone(res.evidence);
+  c.weights = [
+    [c.weights[0]![0], c.weights[0]![1] + 1],
+    [c.weights[1]![0], c.weights[1]![1] - 1],
+  ];
+  assert.equal(index.findChallenge({ evidence: c, rowBytes })?.claim.condition, 'c');
+  // (d): a kept span left out
+  const dd = reweigh(structuredClone(res.evidence));
+  dd.spans.splice(1, 1);
+  reweigh(dd);
+  assert.equal(index.findChallenge({ evidence: dd, rowBytes })?.claim.condition, 'd');
+  // (e): credit moved to the later copy (a valid proof of that row)
+  const e = structuredClone(res.evidence);
+  e.spans[0]!.rowIndex = 2n;
+  e.spans[0]!.rowProof = d.rowProof(2, 3);
+  reweigh(e);
+  const found = index.findChallenge({ evidence: e, rowBytes });
+  assert.equal(found?.claim.condition, 'e', found?.reason);
+});
+
+test('gradient signal: recorded in the evidence, mixed with g = gradientSharePpm, verified as given', (t) => {
+  const index = AttributionIndex.open({ dir: tempDir(t), tokenizer: numberTokenizer, durable: false });
+  const d = index.datanet(dn(1));
+  const row = Array.from({ length: 20 }, (_, i) => 10 + i);
+  d.addVersion({ contributor: addr(1), approvalHeight: 1n, rows: [row.join(' ')] });
+  d.addVersion({ contributor: addr(2), approvalHeight: 2n, rows: ['7 8 9'] });
+  const gradient = {
+    method: 'logra-int8-v1',
+    inputs: new Uint8Array([1, 2, 3]),
+    weights: [
+      [normalizeAddress(addr(2)), 600_000],
+      [normalizeAddress(addr(1)), 400_000],
+    ] as [`0x${string}`, number][],
+  };
+  const res = index.trace({
+    output: row.slice(0, 12),
+    pins: [{ datanet: dn(1), version: 2 }],
+    params: PARAMS,
+    modelVersion: dn(1),
+    gradient,
+    gradientSharePpm: 250_000,
+  });
+  // span ppm: addr1 1e6 → 750,000 + 100,000; gradient addr2 600,000 → 150,000
+  assert.deepEqual(res.weights, [
+    [normalizeAddress(addr(1)), 850_000],
+    [normalizeAddress(addr(2)), 150_000],
+  ]);
+  assert.deepEqual(res.evidence.gradient, gradient);
+  assert.deepEqual(index.verify(res.evidenceBytes, { gradientSharePpm: 250_000 }).differences, []);
+  assert.equal(index.verify(res.evidenceBytes, { gradientSharePpm: 0 }).ok, false);
 });

@@ -7,6 +7,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEvidence } from '../rules/buildEvidence.js';
 import { bytesToHex, compareHex, type Hex, normalizeBytes32 } from '../rules/bytes.js';
+import {
+  type ChallengeClaim,
+  type ChallengeContext,
+  type CitedRow,
+  checkChallenge,
+} from '../rules/challenge.js';
 import { AttributionError } from '../rules/errors.js';
 import {
   decodeEvidence,
@@ -16,7 +22,7 @@ import {
   evidenceHash,
   evidenceProblems,
 } from '../rules/evidence.js';
-import type { RowProof } from '../rules/rowProof.js';
+import { equalRowProofs, type RowProof } from '../rules/rowProof.js';
 import {
   attributeSpans,
   type CreditedSpan,
@@ -120,6 +126,24 @@ export interface CopyReport {
   spans: CopiedSpan[];
   /** Per earlier contributor: tokens copied from their rows and those rows. */
   byContributor: { contributor: Hex; tokens: number; rows: { datanet: Hex; rowIndex: bigint }[] }[];
+}
+
+export interface FindChallengeParameters {
+  /** The receipt's evidence (object or canonical bytes). */
+  evidence: Evidence | Uint8Array;
+  /** The row's exact bytes, from the blob store (the index keeps only tokens and hashes). */
+  rowBytes: (datanet: Hex, rowIndex: bigint) => Uint8Array;
+  /** The receipt's weights (default: the evidence's). */
+  receipt?: { weights: readonly Weight[]; fallbackPpm: number };
+  /** Parameters kept with the receipt (default: the evidence's). */
+  params?: SpanParams;
+  gradientSharePpm?: number;
+}
+
+export interface FoundChallenge {
+  claim: ChallengeClaim;
+  /** The same check the chain runs, done locally: always proven here. */
+  reason: string;
 }
 
 export interface VerifyWithIndexReport {
@@ -287,6 +311,42 @@ export class AttributionIndex {
   }
 
   /**
+   * The occurrences of output[offset, offset+length) in the pinned versions, in crediting order
+   * (approval height, Datanet id, row index, row offset): at most `max` (default 16), and their total.
+   */
+  occurrences(p: {
+    output: string | ArrayLike<number>;
+    pins: readonly Pin[];
+    offset: number;
+    length: number;
+    max?: number;
+  }): { occurrences: Occurrence[]; total: number } {
+    const ids = this.outputIds(p.output, Number.MAX_SAFE_INTEGER);
+    if (
+      !Number.isInteger(p.offset) ||
+      !Number.isInteger(p.length) ||
+      p.offset < 0 ||
+      p.length < 1 ||
+      p.offset + p.length > ids.length
+    ) {
+      throw new AttributionError(
+        'INVALID_ARGUMENT',
+        `[${p.offset}, +${p.length}) is not an interval of the ${ids.length}-token output`,
+      );
+    }
+    const symbols = Int32Array.from(ids, (t) => t + 1);
+    const max = p.max ?? 16;
+    const all: Occurrence[] = [];
+    let total = 0;
+    for (const { index, version } of this.resolvePins(p.pins, Number.MAX_SAFE_INTEGER)) {
+      const r = index.occurrences(symbols, p.offset, p.length, version, max);
+      all.push(...r.occurrences);
+      total += r.total;
+    }
+    return { occurrences: all.sort(compareOccurrences).slice(0, max), total };
+  }
+
+  /**
    * Recomputes an evidence (object or canonical bytes) from this index — counts, spans, credits, proofs,
    * weights — and reports every difference. The `gradient` field is taken as given.
    */
@@ -318,6 +378,105 @@ export class AttributionIndex {
     }
     differences.push(...diffEvidence(e, recomputed));
     return { ok: differences.length === 0, differences, recomputed };
+  }
+
+  /**
+   * Looks for a challenge the chain would accept against an evidence: recomputes it from this index and
+   * turns the first difference into a claim (a)–(e), checked locally with the chain's own
+   * `checkChallenge`. Returns null when the evidence holds (or when no single claim proves what differs,
+   * e.g. only the count table is wrong — that goes to a penalty proposal).
+   */
+  findChallenge(p: FindChallengeParameters): FoundChallenge | null {
+    const e = p.evidence instanceof Uint8Array ? decodeEvidence(p.evidence) : p.evidence;
+    const params = p.params ?? e.params;
+    const ctx: ChallengeContext = {
+      evidence: e,
+      receipt: p.receipt ?? { weights: e.weights, fallbackPpm: e.fallbackPpm },
+      params,
+      gradientSharePpm: p.gradientSharePpm ?? 0,
+      tokenize: (text) => this.tokenizer.encode(text),
+      approvalHeight: (datanet, version) => this.datanet(datanet).approvalHeight(Number(version)),
+    };
+    const attempt = (claim: ChallengeClaim): FoundChallenge | null => {
+      const r = checkChallenge(claim, ctx);
+      return r.proven ? { claim, reason: r.reason } : null;
+    };
+    const c = attempt({ condition: 'c' });
+    if (c !== null) return c;
+    const pinOf = new Map(e.datanetVersions.map((d) => [d.id, Number(d.version)]));
+    const cite = (datanet: Hex, rowIndex: bigint): CitedRow | null => {
+      const version = pinOf.get(datanet);
+      const index = this.datanet(datanet);
+      if (version === undefined || rowIndex < 0n || rowIndex >= BigInt(index.rowCount(version))) return null;
+      return {
+        datanet,
+        rowIndex,
+        row: p.rowBytes(datanet, rowIndex),
+        proof: index.rowProof(Number(rowIndex), version),
+      };
+    };
+    const symbols = Int32Array.from(e.outputTokenIds, (t) => t + 1);
+    for (const [i, s] of e.spans.entries()) {
+      const row = cite(s.datanet, s.rowIndex);
+      if (row === null) continue;
+      const tokens = this.datanet(s.datanet).rowTokens(Number(s.rowIndex));
+      const inRow = s.rowOffset + s.length <= tokens.length;
+      const differs =
+        !inRow ||
+        tokens
+          .subarray(s.rowOffset, s.rowOffset + s.length)
+          .some((t, k) => t !== e.outputTokenIds[s.outputOffset + k]);
+      if (!inRow || !equalRowProofs(s.rowProof, row.proof)) {
+        const found = attempt({ condition: 'b', span: i, row });
+        if (found !== null) return found;
+      }
+      if (differs) {
+        const found = attempt({ condition: 'a', span: i, row });
+        if (found !== null) return found;
+      }
+      // an earlier occurrence of the span's tokens
+      let best: Occurrence | null = null;
+      for (const [datanet, version] of pinOf) {
+        const o = this.datanet(datanet).earliest(symbols, s.outputOffset, s.length, version);
+        if (o !== null && (best === null || compareOccurrences(o, best) < 0)) best = o;
+      }
+      if (best !== null && (best.datanet !== s.datanet || best.rowIndex !== s.rowIndex)) {
+        const earlier = cite(best.datanet, best.rowIndex);
+        if (earlier !== null) {
+          const found = attempt({ condition: 'e', span: i, row: earlier, rowOffset: best.rowOffset });
+          if (found !== null) return found;
+        }
+      }
+    }
+    // an omitted span the rule keeps
+    let recomputed: Evidence;
+    try {
+      recomputed = this.trace({
+        output: e.outputTokenIds,
+        pins: e.datanetVersions.map((d) => ({ datanet: d.id, version: Number(d.version) })),
+        params,
+        modelVersion: e.modelVersion,
+        maxOutputTokens: Number.MAX_SAFE_INTEGER,
+        maxPinnedDatanets: Number.MAX_SAFE_INTEGER,
+      }).evidence;
+    } catch {
+      return null;
+    }
+    const kept = new Set(e.spans.map((s) => `${s.outputOffset}+${s.length}`));
+    for (const s of recomputed.spans) {
+      if (kept.has(`${s.outputOffset}+${s.length}`)) continue;
+      const row = cite(s.datanet, s.rowIndex);
+      if (row === null) continue;
+      const found = attempt({
+        condition: 'd',
+        outputOffset: s.outputOffset,
+        length: s.length,
+        row,
+        rowOffset: s.rowOffset,
+      });
+      if (found !== null) return found;
+    }
+    return null;
   }
 
   /**

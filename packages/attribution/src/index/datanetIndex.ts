@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type Hex, normalizeAddress, normalizeBytes32 } from '../rules/bytes.js';
 import { AttributionError } from '../rules/errors.js';
-import { merklePath, merkleRoot } from '../rules/merkle.js';
+import { merkleRoot } from '../rules/merkle.js';
 import type { RowProof } from '../rules/rowProof.js';
 import { rowHash } from '../rules/rows.js';
 import type { Occurrence } from '../rules/spans.js';
@@ -20,8 +20,8 @@ import { readVersionFile, type VersionData, writeVersionFile } from './versionFi
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Largest token id the index accepts (one symbol is reserved for the row separator). */
-export const MAX_TOKEN_ID = 0xfffffffd;
+/** Largest token id the index accepts (2^24 − 1: ids fit the int32 symbol arrays and dense count tables). */
+export const MAX_TOKEN_ID = 0xffffff;
 
 export type CompactionPolicy = 'tiered' | 'manual';
 
@@ -81,7 +81,10 @@ export class DatanetIndex {
   private readonly tree = new VersionTree();
   /** tokensBefore[v] = tokens in versions < v+1 (prefix sums; tokensBefore[0] = 0). */
   private readonly tokensUpTo: number[] = [0];
+  /** maxIdUpTo[v] = largest token id in versions ≤ v (−1 when none). */
+  private readonly maxIdUpTo: number[] = [-1];
   private readonly countCache = new Map<number, Uint32Array>();
+  private readonly rowTrees = new Map<number, VersionTree>();
   private readonly tokenize: ((text: string) => ArrayLike<number>) | undefined;
   private readonly policy: CompactionPolicy;
   private background: Promise<void> | null = null;
@@ -256,6 +259,11 @@ export class DatanetIndex {
     );
     this.versions.push(v);
     this.tokensUpTo.push(this.tokensUpTo.at(-1)! + v.tokens.length);
+    let max = this.maxIdUpTo.at(-1)!;
+    for (const t of v.tokens) if (t > max) max = t;
+    this.maxIdUpTo.push(max);
+    // keep the newest version's count table current (O(tokens added)) so the first trace pinning it is fast
+    if (max < 1 << 20 && (v.version === 1 || this.countCache.has(v.version - 1))) this.countsAt(v.version);
   }
 
   /**
@@ -383,6 +391,12 @@ export class DatanetIndex {
    * first. Answers never change (tests hold it to that). PERF: O(tokens merged) per merge.
    */
   compact(options: { maxSegments?: number } = {}): void {
+    if (this.background !== null) {
+      throw new AttributionError(
+        'INDEX_STATE',
+        'a background compaction is running: await compactInBackground() first',
+      );
+    }
     const max = Math.max(1, options.maxSegments ?? 1);
     while (this.segments.length > max) {
       let best = 0;
@@ -581,10 +595,28 @@ export class DatanetIndex {
     return this.versionOfRow(rowIndex);
   }
 
+  /** Approval height of a version. */
+  approvalHeight(version: number): bigint {
+    this.checkVersion(version);
+    return this.versions[version - 1]!.approvalHeight;
+  }
+
   /** Contributor, version and approval height of a row. */
   rowInfo(rowIndex: number): { contributor: Hex; version: number; approvalHeight: bigint } {
     const v = this.rowVersion(rowIndex);
     return { contributor: v.contributor, version: v.version, approvalHeight: v.approvalHeight };
+  }
+
+  /** The contribution's row tree with every complete subtree kept (paths in O(log² rows)); cached. */
+  private rowTree(v: VersionData): VersionTree {
+    let tree = this.rowTrees.get(v.version);
+    if (tree === undefined) {
+      tree = new VersionTree();
+      for (let r = 0; r < v.rowCount; r++) tree.append(v.rowHashes.subarray(32 * r, 32 * r + 32));
+      if (this.rowTrees.size >= 64) this.rowTrees.delete(this.rowTrees.keys().next().value!);
+      this.rowTrees.set(v.version, tree);
+    }
+    return tree;
   }
 
   /** Two-level row proof of `rowIndex` against version `version`. */
@@ -597,14 +629,12 @@ export class DatanetIndex {
         `row ${rowIndex} was accepted in version ${v.version}, after ${version}`,
       );
     }
-    const hashes: Uint8Array[] = [];
-    for (let r = 0; r < v.rowCount; r++) hashes.push(v.rowHashes.subarray(32 * r, 32 * r + 32));
     return {
       contributor: v.contributor,
       contributionVersion: BigInt(v.version),
       firstRow: BigInt(v.firstRow),
       rowCount: BigInt(v.rowCount),
-      rowPath: merklePath(hashes, rowIndex - v.firstRow),
+      rowPath: this.rowTree(v).inclusionProof(rowIndex - v.firstRow + 1, v.rowCount),
       versionPath: this.tree.inclusionProof(v.version, version),
     };
   }

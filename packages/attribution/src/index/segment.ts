@@ -23,6 +23,8 @@ export class Segment {
   /** Text position where each version of the segment starts; one extra entry = text length. */
   readonly versionStarts: Uint32Array;
   readonly rmq: RangeMin;
+  /** bucket[c] = first SA index whose suffix starts with symbol c (c ≤ 65,536; empty for wider alphabets). */
+  private readonly bucket: Int32Array;
   /** Tokens (separators excluded). */
   readonly tokenCount: number;
 
@@ -34,8 +36,9 @@ export class Segment {
     this.text = layout.text;
     this.rowStarts = layout.rowStarts;
     this.versionStarts = layout.versionStarts;
-    this.sa = sa ?? suffixArray(layout.text, layout.maxSymbol);
+    this.sa = sa ?? suffixArray(...saInput(layout.text, layout.maxSymbol));
     this.rmq = new RangeMin(this.sa);
+    this.bucket = buckets(layout.text, layout.maxSymbol);
   }
 
   /** Builds a segment over consecutive versions. PERF: O(tokens) (SA-IS). */
@@ -44,9 +47,13 @@ export class Segment {
   }
 
   /** The text a segment over these versions would index, and its largest symbol (for SA-IS elsewhere). */
-  static textOf(versions: readonly VersionData[]): { text: Uint16Array | Uint32Array; upper: number } {
+  static textOf(versions: readonly VersionData[]): {
+    text: Uint16Array | Uint32Array | Int32Array;
+    upper: number;
+  } {
     const lay = layout(versions);
-    return { text: lay.text, upper: lay.maxSymbol };
+    const [text, upper] = saInput(lay.text, lay.maxSymbol);
+    return { text, upper };
   }
 
   /** A segment from a suffix array built elsewhere (a worker); checked to be a permutation. */
@@ -154,18 +161,54 @@ export class Segment {
 
   /**
    * The longest prefix of symbols[i..] occurring in a visible row (text position < limit).
-   * PERF: O(match · log n) plus a range-min per step when the segment is only partly visible.
+   * Fully visible segment: one binary search for the insertion point of symbols[i..] with the
+   * Manber–Myers lcp bounds, O(log n + match) comparisons; the longest match is with a neighbour of the
+   * insertion point. Partly visible: narrow symbol by symbol, checking visibility with the range-min.
    */
   longestMatch(symbols: Int32Array, i: number, limit: number): number {
     if (limit === 0) return 0;
-    const partial = limit < this.text.length;
+    if (limit < this.text.length) return this.longestVisibleMatch(symbols, i, limit);
+    const { text, sa } = this;
+    const n = text.length;
+    const m = symbols.length - i;
+    let lo = -1;
+    let hi = sa.length;
+    let llo = 0;
+    let lhi = 0;
+    const c = symbols[i]!;
+    if (c + 1 < this.bucket.length) {
+      // start inside the first symbol's bucket: every suffix there shares that symbol
+      lo = this.bucket[c]! - 1;
+      hi = this.bucket[c + 1]!;
+      if (hi - lo <= 1) return 0;
+      llo = 1;
+      lhi = 1;
+    }
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      const p = sa[mid]!;
+      let k = Math.min(llo, lhi);
+      while (k < m && p + k < n && text[p + k] === symbols[i + k]) k++;
+      // suffix < pattern when the suffix ends first or has a smaller symbol at the mismatch
+      if (k < m && (p + k >= n || text[p + k]! < symbols[i + k]!)) {
+        lo = mid;
+        llo = k;
+      } else {
+        hi = mid;
+        lhi = k;
+      }
+    }
+    return Math.max(llo, lhi);
+  }
+
+  private longestVisibleMatch(symbols: Int32Array, i: number, limit: number): number {
     let lo = 0;
     let hi = this.sa.length;
     const out = new Int32Array(2);
     let k = 0;
     while (i + k < symbols.length) {
       if (!this.narrow(lo, hi, k, symbols[i + k]!, out)) break;
-      if (partial && this.rmq.min(out[0]!, out[1]!) >= limit) break;
+      if (this.rmq.min(out[0]!, out[1]!) >= limit) break;
       lo = out[0]!;
       hi = out[1]!;
       k++;
@@ -222,6 +265,32 @@ export class Segment {
     }
     return { rowIndex: this.firstRow + lo, rowOffset: position - rs[lo]! };
   }
+}
+
+/** First SA index of each symbol's bucket (counting sort order), for alphabets up to 2^16 symbols. */
+function buckets(text: Uint16Array | Uint32Array, maxSymbol: number): Int32Array {
+  if (maxSymbol > 0xffff) return new Int32Array(0);
+  const b = new Int32Array(maxSymbol + 2);
+  for (let i = 0; i < text.length; i++) b[text[i]! + 1]!++;
+  for (let c = 1; c < b.length; c++) b[c] = b[c]! + b[c - 1]!;
+  return b;
+}
+
+/**
+ * SA-IS needs O(alphabet) memory: a sparse alphabet (large token ids) is first mapped to dense ranks,
+ * which keeps the order and so the suffix array.
+ */
+function saInput(
+  text: Uint16Array | Uint32Array,
+  maxSymbol: number,
+): [Uint16Array | Uint32Array | Int32Array, number] {
+  if (maxSymbol <= Math.max(1 << 16, text.length)) return [text, maxSymbol];
+  const distinct = Uint32Array.from(new Set(text)).sort();
+  const rank = new Map<number, number>();
+  distinct.forEach((sym, i) => {
+    rank.set(sym, i);
+  });
+  return [Int32Array.from(text, (sym) => rank.get(sym)!), distinct.length - 1];
 }
 
 interface Layout {

@@ -13,6 +13,18 @@ export function L(x: bigint): bigint {
   if (typeof x !== 'bigint' || x < 1n) {
     throw new AttributionError('INVALID_ARGUMENT', `L(x) is defined for integers x ≥ 1, got ${String(x)}`);
   }
+  const hit = memo.get(x);
+  if (hit !== undefined) return hit;
+  const r = compute(x);
+  if (memo.size >= 65536) memo.clear();
+  memo.set(x, r);
+  return r;
+}
+
+/** L is pure, and the same counts recur across queries: a bounded memo. */
+const memo = new Map<bigint, bigint>();
+
+function compute(x: bigint): bigint {
   const k = BigInt(x.toString(2).length - 1);
   let y = k <= 62n ? x << (62n - k) : x >> (k - 62n);
   let r = k;

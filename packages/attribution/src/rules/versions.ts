@@ -81,6 +81,7 @@ export function frontierRoot(frontier: Frontier): Uint8Array {
 export class VersionTree {
   /** levels[h][i] = root of the perfect subtree of 2^h leaves starting at leaf i·2^h. */
   private readonly levels: Uint8Array[][] = [[]];
+  private readonly spines = new Map<string, Uint8Array>();
 
   get size(): number {
     return this.levels[0]!.length;
@@ -127,9 +128,16 @@ export class VersionTree {
       const h = 31 - Math.clz32(size);
       return this.levels[h]![start / size]!;
     }
+    // Non-perfect subtrees are right spines [start, end) of some tree size: few, so they are memoised.
+    const key = `${start}:${size}`;
+    const hit = this.spines.get(key);
+    if (hit !== undefined) return hit;
     let k = 1;
     while (k * 2 < size) k *= 2;
-    return hashNode(this.subtree(start, k), this.subtree(start + k, size - k));
+    const node = hashNode(this.subtree(start, k), this.subtree(start + k, size - k));
+    if (this.spines.size > 4096) this.spines.clear();
+    this.spines.set(key, node);
+    return node;
   }
 
   private checkVersion(version: number): void {

@@ -6,6 +6,8 @@ export type IterateOptions = { gte?: Uint8Array; lte?: Uint8Array; reverse?: boo
 
 export interface StateReader {
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Optional: several values in one batched read (the store's reader has it; used to prefetch). */
+  getMany?(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>>;
   /** Entries whose key starts with `prefix`, ascending by unsigned bytes (descending if reverse). */
   iterate(prefix: Uint8Array, opts?: IterateOptions): AsyncIterable<[Uint8Array, Uint8Array]>;
 }

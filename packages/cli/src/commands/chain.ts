@@ -9,6 +9,7 @@ import {
   resolveAddress,
   resolveSigner,
 } from '../context.js';
+import { report, sendOptions, TX_OPTIONS } from './submit.js';
 
 export const balanceCommand: Command = {
   name: 'balance',
@@ -38,15 +39,7 @@ export const sendCommand: Command = {
   summary: 'Send OPEN to an account and wait for the receipt.',
   usage: 'openledger send <to> <amount> --from <key> [--gas-price P] [--no-wait]',
   details: 'Example: openledger send bob 12.5 --from alice',
-  options: [
-    RPC_OPTION,
-    JSON_OPTION,
-    ...FROM_OPTIONS,
-    { name: 'gas-price', value: 'BASE_UNITS', description: 'gas price in base units (default: the minimum)' },
-    { name: 'gas-limit', value: 'GAS', description: 'gas limit (default: estimated)' },
-    { name: 'no-wait', description: 'return after submitting, without waiting for the block' },
-    HELP_OPTION,
-  ],
+  options: [RPC_OPTION, JSON_OPTION, ...FROM_OPTIONS, ...TX_OPTIONS, HELP_OPTION],
   async run(args, out) {
     const [toArg, amountArg] = args.positionals;
     if (!toArg || !amountArg)
@@ -54,22 +47,8 @@ export const sendCommand: Command = {
     const to = await resolveAddress(toArg);
     const amount = parseOpen(amountArg);
     const signer = await resolveSigner(args);
-    const c = client(args);
-    const gasPrice = args.options.get('gas-price');
-    const gasLimit = args.options.get('gas-limit');
-    const sent = await c.transfer(signer, to, amount, {
-      ...(typeof gasPrice === 'string' ? { gasPrice: BigInt(gasPrice) } : {}),
-      ...(typeof gasLimit === 'string' ? { gasLimit: BigInt(gasLimit) } : {}),
-    });
-    if (args.options.has('no-wait')) return out.result({ hash: sent.hash }, (v) => `submitted ${v.hash}`);
-    out.info(`submitted ${sent.hash}, waiting for a block…`);
-    const r = await sent.wait();
-    out.result(r, (v) =>
-      v.status === 'ok'
-        ? `sent ${formatOpen(amount)} OPEN from ${signer.address} to ${to} in block ${v.height} (fee ${formatOpen(v.gasUsed * v.gasPrice)} OPEN)`
-        : `FAILED in block ${v.height}: ${v.code}: ${v.error} (fee ${formatOpen(v.gasUsed * v.gasPrice)} OPEN)`,
-    );
-    return r.status === 'ok' ? 0 : 1;
+    const sent = await client(args).transfer(signer, to, amount, sendOptions(args));
+    return report(args, out, sent, () => `sent ${formatOpen(amount)} OPEN from ${signer.address} to ${to}`);
   },
 };
 

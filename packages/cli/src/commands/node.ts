@@ -2,7 +2,11 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BaseError, formatOpen, type Hex } from '@openledger/core';
 import {
+  AttributionService,
+  attachBlobStore,
+  BlobStore,
   BlockProducer,
+  chainDatanets,
   Follower,
   genesisFromJson,
   Node,
@@ -13,15 +17,43 @@ import {
 import type { ParsedArgs } from '../args.js';
 import type { Command, Output } from '../command.js';
 import { HELP_OPTION, JSON_OPTION, readPassword } from '../context.js';
-import { demoAccounts, demoKey, devnetGenesis } from '../devnet-config.js';
+import {
+  type DemoAdapter,
+  demoAccounts,
+  demoContributors,
+  demoKey,
+  devnetGenesis,
+  findDemoAdapter,
+  loadManifest,
+} from '../devnet-config.js';
+import { type SeedResult, seedDevnet } from '../devnet-seed.js';
 import { decryptKey, loadKeystore, openLedgerHome } from '../keystore.js';
 
 const log = (line: string) => process.stderr.write(`[node] ${line}\n`);
 
-async function listen(node: Node, port: number, host: string): Promise<RpcServer> {
+type Served = { rpc: RpcServer; attribution: AttributionService; blobs: BlobStore };
+
+/** Opens the node's blob store and attribution index (beside the database) and serves the RPC. */
+async function listen(
+  node: Node,
+  port: number,
+  host: string,
+  dataDir?: string,
+  prepared?: Services,
+): Promise<Served> {
+  const { blobs, attribution, service } = prepared ?? (await openServices(node, dataDir));
+  void attribution.sync().catch(() => {}); // catch up with blocks committed while it was down
   try {
-    return await startRpcServer(node, { port, host, log });
+    const rpc = await startRpcServer(node, {
+      port,
+      host,
+      log,
+      routes: service.routes,
+      methods: { ...service.methods, ...attribution.methods() },
+    });
+    return { rpc, attribution, blobs };
   } catch (e) {
+    await attribution.close();
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw new BaseError('PORT_IN_USE', `port ${port} is already in use`, {
         metaMessages: ['Is a node already running? Stop it, or pick another port with --rpc-port.'],
@@ -29,6 +61,23 @@ async function listen(node: Node, port: number, host: string): Promise<RpcServer
     }
     throw e;
   }
+}
+
+type Services = {
+  blobs: BlobStore;
+  attribution: AttributionService;
+  service: ReturnType<typeof attachBlobStore>;
+};
+
+/** The blob store (`<data-dir>/blobs`, attached to the node) and the attribution index (`<data-dir>/attribution`). */
+async function openServices(node: Node, dataDir?: string): Promise<Services> {
+  const blobs = await BlobStore.open(dataDir ? join(dataDir, 'blobs') : undefined);
+  const service = attachBlobStore(node, blobs, { log });
+  const attribution = new AttributionService(node, blobs, {
+    ...(dataDir ? { dir: join(dataDir, 'attribution') } : {}),
+    log,
+  });
+  return { blobs, attribution, service };
 }
 
 /** Runs until SIGINT/SIGTERM, then shuts down in order (no block is cut in half: commits are atomic anyway). */
@@ -94,7 +143,7 @@ export const nodeCommand: Command = {
           const node = await Node.open({ dataDir, genesis });
           const follower = new Follower(node, follow, { log });
           await follower.start();
-          const rpc = await listen(node, port, host);
+          const { rpc, attribution } = await listen(node, port, host, dataDir);
           process.stdout.write(
             `following ${follow} at height ${node.height}\nRPC ${rpc.url}  WebSocket ${rpc.wsUrl}\n`,
           );
@@ -102,6 +151,7 @@ export const nodeCommand: Command = {
           await runUntilSignal(async () => {
             await follower.stop();
             await rpc.close();
+            await attribution.close();
             await node.close();
           });
           return;
@@ -124,7 +174,7 @@ export const nodeCommand: Command = {
           ...(genesis ? { genesis } : {}),
           ...(sequencerKey ? { sequencerKey } : {}),
         });
-        const rpc = await listen(node, port, host);
+        const { rpc, attribution } = await listen(node, port, host, dataDir);
         const producer = sequencerKey
           ? new BlockProducer(node, Number(args.options.get('block-interval')), log)
           : undefined;
@@ -135,6 +185,7 @@ export const nodeCommand: Command = {
         await runUntilSignal(async () => {
           await producer?.stop();
           await rpc.close();
+          await attribution.close();
           await node.close();
         });
       },
@@ -142,24 +193,81 @@ export const nodeCommand: Command = {
   ],
 };
 
-export type DevnetHandle = { node: Node; rpc: RpcServer; stop(): Promise<void> };
+export type DevnetHandle = {
+  node: Node;
+  rpc: RpcServer;
+  attribution: AttributionService;
+  blobs: BlobStore;
+  /** What seeding did on this start (undefined when the devnet was not fresh or seeding was off). */
+  seeded?: SeedResult;
+  stop(): Promise<void>;
+};
 
-/** Starts the devnet in-process: node + RPC + block production (used by `openledger devnet` and tests). */
-export async function startDevnet(opts: {
+export type StartDevnetOptions = {
   dataDir: string;
   port: number;
   host?: string;
   blockIntervalMs: number;
-}): Promise<DevnetHandle> {
+  /** Seed a fresh devnet with the demo Datanets, tokenizer and model (default true). */
+  seed?: boolean;
+  /** The repository's data/ directory (default: beside the packages). */
+  dataRoot?: string;
+  /** The demo adapter (default: models/demo-adapter/ when present; null: none). */
+  adapter?: DemoAdapter | null;
+  /** The chat template hash pinned by the demo model version (default: the engine's). */
+  chatTemplateHash?: string;
+  /** Seeding progress (default: stderr). */
+  log?: (line: string) => void;
+};
+
+/**
+ * Starts the devnet in-process: node + blob store + attribution index + RPC + block production (used by
+ * `openledger devnet` and tests). A fresh data directory is seeded first (DESIGN §6).
+ */
+export async function startDevnet(opts: StartDevnetOptions): Promise<DevnetHandle> {
   await mkdir(opts.dataDir, { recursive: true });
-  const node = await Node.open({
-    dataDir: opts.dataDir,
-    genesis: devnetGenesis(),
-    sequencerKey: demoKey('sequencer'),
-  });
-  let rpc: RpcServer;
+  const seed = opts.seed ?? true;
+  const adapter = seed
+    ? opts.adapter === undefined
+      ? findDemoAdapter()
+      : (opts.adapter ?? undefined)
+    : undefined;
+  const manifest = loadManifest(opts.dataRoot);
+  const sequencerKey = demoKey('sequencer');
+  let node: Node;
   try {
-    rpc = await listen(node, opts.port, opts.host ?? '127.0.0.1');
+    node = await Node.open({ dataDir: opts.dataDir, sequencerKey }); // an existing devnet keeps its genesis
+  } catch (e) {
+    if (!(e instanceof BaseError) || e.code !== 'NO_GENESIS') throw e;
+    const genesis = devnetGenesis({
+      contributors: demoContributors(manifest),
+      demoModel: adapter !== undefined,
+    });
+    node = await Node.open({ dataDir: opts.dataDir, genesis, sequencerKey });
+  }
+  const seedLog = opts.log ?? ((line: string) => process.stderr.write(`[seed] ${line}\n`));
+  let served: Served;
+  let seeded: SeedResult | undefined;
+  try {
+    const services = await openServices(node, opts.dataDir);
+    if (seed && node.height === 1 && manifest) {
+      seeded = await seedDevnet(node, services.blobs, {
+        ...(opts.dataRoot ? { dataDir: opts.dataRoot } : {}),
+        ...(adapter ? { adapter } : {}),
+        ...(opts.chatTemplateHash ? { chatTemplateHash: opts.chatTemplateHash } : {}),
+        log: seedLog,
+      });
+      const t0 = performance.now();
+      await services.attribution.sync();
+      const tokens = (await services.attribution.status()).tokenizers[0]?.datanets.reduce(
+        (s, d) => s + d.tokens,
+        0,
+      );
+      seedLog(`indexed ${tokens ?? 0} tokens for attribution in ${Math.round(performance.now() - t0)} ms`);
+      seeded.ms += Math.round(performance.now() - t0);
+      seedLog(`seeded in ${seeded.ms} ms`);
+    }
+    served = await listen(node, opts.port, opts.host ?? '127.0.0.1', opts.dataDir, services);
   } catch (e) {
     await node.close();
     throw e;
@@ -168,21 +276,46 @@ export async function startDevnet(opts: {
   producer.start();
   return {
     node,
-    rpc,
+    rpc: served.rpc,
+    attribution: served.attribution,
+    blobs: served.blobs,
+    ...(seeded ? { seeded } : {}),
     async stop() {
       await producer.stop();
-      await rpc.close();
+      await served.rpc.close();
+      await served.attribution.close();
       await node.close();
     },
   };
 }
 
-function banner(h: DevnetHandle, dataDir: string, out: Output): void {
+async function banner(h: DevnetHandle, dataDir: string, out: Output): Promise<void> {
   const accounts = demoAccounts();
+  const datanets = await chainDatanets(h.attribution.query);
+  const contributors = demoContributors(loadManifest());
+  const models = (await h.attribution.query('models.list', { stage: 'Approved' })) as {
+    id: string;
+    name: string;
+    versions: string[];
+  }[];
+  const demoModel = models.find((m) => m.versions.length > 0);
   out.result(
-    { chainId: h.node.chainId, rpc: h.rpc.url, ws: h.rpc.wsUrl, dataDir, height: h.node.height, accounts },
-    (v) =>
-      [
+    {
+      chainId: h.node.chainId,
+      rpc: h.rpc.url,
+      ws: h.rpc.wsUrl,
+      dataDir,
+      height: h.node.height,
+      accounts,
+      contributors,
+      datanets,
+      model: demoModel
+        ? { id: demoModel.id, name: demoModel.name, version: demoModel.versions.length }
+        : null,
+    },
+    (v) => {
+      const pins = v.datanets.map((d) => `${d.id}@${d.versionCount}`).join(',');
+      return [
         '',
         `OpenLedger devnet  (chain ${v.chainId}, height ${v.height})`,
         `  RPC        ${v.rpc}`,
@@ -191,13 +324,41 @@ function banner(h: DevnetHandle, dataDir: string, out: Output): void {
         '',
         'Demo accounts (fixed public keys: never send them anything of value):',
         ...v.accounts.map((a) => `  ${a.name.padEnd(10)} ${a.address}  ${a.privateKey}`),
+        ...(v.contributors.length
+          ? [
+              'Demo contributors:',
+              ...v.contributors.map((a) => `  ${a.name.padEnd(10)} ${a.address}  ${a.privateKey}`),
+            ]
+          : []),
+        ...(v.datanets.length
+          ? [
+              '',
+              'Demo Datanets (owner and curator: alice):',
+              ...v.datanets.map(
+                (d) => `  ${d.name.padEnd(10)} ${d.id}  v${d.versionCount}, ${d.totalRows} rows`,
+              ),
+            ]
+          : []),
+        ...(v.model
+          ? [
+              '',
+              `Demo model: ${v.model.name} ${v.model.id}@${v.model.version} (Deployed, served by operator)`,
+            ]
+          : []),
         '',
         'Try:',
         `  npx openledger balance alice`,
         `  npx openledger send bob 12.5 --from alice`,
+        ...(v.datanets.length
+          ? [
+              `  npx openledger attribution trace "Ethernet is a local area network first described by Metcalfe & Boggs of Xerox PARC in 1976." \\`,
+              `      ${v.model ? `--model ${v.model.id}@${v.model.version}` : `--datanet ${pins}`}`,
+            ]
+          : []),
         '',
         'Press Ctrl+C to stop.',
-      ].join('\n'),
+      ].join('\n');
+    },
   );
 }
 
@@ -224,7 +385,7 @@ export const devnetCommand: Command = {
       host: String(args.options.get('host')),
       blockIntervalMs: Number(args.options.get('block-interval')),
     });
-    banner(handle, dataDir, out);
+    await banner(handle, dataDir, out);
     const supply = await handle.node.app.query(
       { state: handle.node.store.latest(), height: handle.node.height },
       'bank.supply',

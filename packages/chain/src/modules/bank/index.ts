@@ -28,6 +28,7 @@ export function bankModule(): Module & { keeper: ReturnType<typeof createBankKee
           { name: 'amount', type: 'uint256' },
         ],
         baseGas: 5_000n,
+        prefetch: (msg: { from: Address; to: Address }) => [balanceKey(msg.to)],
         async handle(ctx: Ctx, msg: { from: Address; to: Address; amount: bigint }) {
           if (msg.amount === 0n) throw new ChainError('INVALID_MESSAGE', 'transfer amount must be positive');
           await keeper.transfer(ctx, msg.from, msg.to, msg.amount);

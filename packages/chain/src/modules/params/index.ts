@@ -26,6 +26,11 @@ export function paramsModule(keeper: ParamsKeeper): Module {
           ],
         },
         baseGas: 10_000n,
+        async validate(_ctx: Ctx, msg: { from: Address; changes: ParamChange[] }) {
+          if (msg.changes.length === 0)
+            throw new ChainError('INVALID_MESSAGE', 'SetParams needs at least one change');
+          for (const c of msg.changes) keeper.check(c.module, c.name, c.value);
+        },
         async handle(ctx: Ctx, msg: { from: Address; changes: ParamChange[] }) {
           if (msg.changes.length === 0)
             throw new ChainError('INVALID_MESSAGE', 'SetParams needs at least one change');

@@ -15,6 +15,8 @@ export type RegisteredParam = ParamDef & { module: string };
 /** The parameter registry (DESIGN §4): every module's parameters, with bounds, in state. */
 export interface ParamsKeeper {
   get(ctx: Ctx, module: string, name: string): Promise<bigint>;
+  /** Throws NOT_FOUND or PARAM_OUT_OF_BOUNDS unless `value` is allowed for the parameter. */
+  check(module: string, name: string, value: bigint): void;
   /** Checks bounds; used by genesis and by the governance `SetParams` message. */
   set(ctx: Ctx, module: string, name: string, value: bigint): Promise<void>;
   definition(module: string, name: string): RegisteredParam;
@@ -33,6 +35,15 @@ export function createParamsKeeper(definitions: RegisteredParam[]): ParamsKeeper
     }
     return def;
   };
+  const check = (module: string, name: string, value: bigint) => {
+    const def = definition(module, name);
+    if (value < def.min || value > def.max) {
+      throw new ChainError(
+        'PARAM_OUT_OF_BOUNDS',
+        `parameter ${module}.${name} = ${value} is out of bounds [${def.min}, ${def.max}] (${def.unit})`,
+      );
+    }
+  };
   return {
     definition,
     all: () => [...definitions],
@@ -46,14 +57,9 @@ export function createParamsKeeper(definitions: RegisteredParam[]): ParamsKeeper
       const bytes = await state.get(paramKey(module, name));
       return bytes ? (decode(bytes) as bigint) : def.default;
     },
+    check,
     async set(ctx, module, name, value) {
-      const def = definition(module, name);
-      if (value < def.min || value > def.max) {
-        throw new ChainError(
-          'PARAM_OUT_OF_BOUNDS',
-          `parameter ${module}.${name} = ${value} is out of bounds [${def.min}, ${def.max}] (${def.unit})`,
-        );
-      }
+      check(module, name, value);
       ctx.setValue(paramKey(module, name), value);
       ctx.emit('params.set', { module, name, value });
     },
