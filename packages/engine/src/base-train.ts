@@ -1,14 +1,15 @@
 // `train-base`: build the pre-training dataset from data/base/gcide.txt and run the base job.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HELD_OUT_EVERY, baseDataset, splitEntries } from './base-data.js';
+import { baseDataset, baseStreams, HELD_OUT_EVERY, splitEntries } from './base-data.js';
+import { CONTEXT_ROW_MAX_TOKENS } from './chat-template.js';
 import { DEFAULT_BASE_CONFIG, type ModelConfig } from './config.js';
 import { type Example, saveDataset } from './dataset.js';
-import { type Row, qaExample, toExample } from './finetune.js';
+import { EngineError } from './errors.js';
+import { qaExample, type Row, toExample } from './finetune.js';
+import { type JobEvent, runJob, type TrainJob } from './job.js';
 import { Bm25 } from './retrieval.js';
 import { Rng } from './rng.js';
-import { EngineError } from './errors.js';
-import { type JobEvent, runJob, type TrainJob } from './job.js';
 import type { TokenizerLike } from './tokenizer-types.js';
 import { DEFAULT_HYPER, type TrainHyper } from './train.js';
 
@@ -99,7 +100,9 @@ export const RETRIEVAL_HYPER: TrainHyper = {
  * the loss of a repeated passage equals that of its first reading), which a rank-8 adapter could not
  * teach it in a few hundred steps; after this stage an adapter only has to adapt to its domain.
  */
-export async function trainBaseRetrieval(o: TrainBaseOptions & { initFrom: string; examples?: number }): Promise<void> {
+export async function trainBaseRetrieval(
+  o: TrainBaseOptions & { initFrom: string; examples?: number },
+): Promise<void> {
   const text = readFileSync(o.corpusPath, 'utf8');
   const entries = splitEntries(text);
   const rows: Row[] = entries.map((e, i) => ({ text: e, contributor: 'gcide', file: 'gcide.txt', index: i }));
@@ -113,7 +116,8 @@ export async function trainBaseRetrieval(o: TrainBaseOptions & { initFrom: strin
     const isHeld = (i: number): boolean => i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1;
     const trainIdx = rows.filter((r) => !isHeld(r.index) && r.text.length < 600).map((r) => r.index);
     const heldIdx = rows.filter((r) => isHeld(r.index) && r.text.length < 600).map((r) => r.index);
-    const pick = (xs: number[], n: number): number[] => Array.from({ length: Math.min(n, xs.length) }, (_, i) => xs[Math.floor((i * xs.length) / n)] as number);
+    const pick = (xs: number[], n: number): number[] =>
+      Array.from({ length: Math.min(n, xs.length) }, (_, i) => xs[Math.floor((i * xs.length) / n)] as number);
     const mk = (idx: number[]): Example[] => {
       const out: Example[] = [];
       for (const i of idx) {
@@ -122,7 +126,11 @@ export async function trainBaseRetrieval(o: TrainBaseOptions & { initFrom: strin
       }
       return out;
     };
-    saveDataset(datasetPath, { train: mk(pick(trainIdx, want)), heldOut: mk(pick(heldIdx, 48)) }, { tokenizer_hash: o.tokenizer.hash });
+    saveDataset(
+      datasetPath,
+      { train: mk(pick(trainIdx, want)), heldOut: mk(pick(heldIdx, 48)) },
+      { tokenizer_hash: o.tokenizer.hash },
+    );
   }
   const job: TrainJob = {
     kind: 'base',
@@ -134,7 +142,65 @@ export async function trainBaseRetrieval(o: TrainBaseOptions & { initFrom: strin
     initSeed: 42,
     initFrom: o.initFrom,
     restartEvery: o.restartEvery ?? 100,
-    meta: { corpus: 'data/base/gcide.txt', stage: 'retrieval format on the base corpus', initFrom: o.initFrom },
+    meta: {
+      corpus: 'data/base/gcide.txt',
+      stage: 'retrieval format on the base corpus',
+      initFrom: o.initFrom,
+    },
+  };
+  await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
+}
+
+/**
+ * Optional stage: teach the base model to copy. Examples are `<|context|> X <|assistant|> X <|eos|>`
+ * for 40-token chunks X of the base corpus (loss on the copy), mixed 1:1 with plain language-model
+ * chunks of the same length so language modelling is kept.
+ */
+export async function trainBaseCopy(
+  o: TrainBaseOptions & { initFrom: string; examples?: number },
+): Promise<void> {
+  const s = baseStreams(readFileSync(o.corpusPath, 'utf8'), o.tokenizer);
+  const hyper: TrainHyper = { ...RETRIEVAL_HYPER, seed: 5, padId: o.tokenizer.special.pad, ...o.hyper };
+  mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
+  const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
+  const sp = o.tokenizer.special;
+  const rng = new Rng(hyper.seed);
+  const n = o.examples ?? 2000;
+  const L = CONTEXT_ROW_MAX_TOKENS;
+  const mk = (stream: Int32Array, count: number): Example[] => {
+    const out: Example[] = [];
+    for (let i = 0; i < count; i++) {
+      const at = rng.int(stream.length - 2 * L - 8);
+      const x = Array.from(stream.subarray(at, at + L));
+      const ids = Int32Array.from([sp.context, ...x, sp.assistant, ...x, sp.eos]);
+      const mask = new Float32Array(ids.length);
+      mask.fill(1, L + 2);
+      out.push({ ids, mask });
+      const lm = stream.subarray(at + L, at + 2 * L + 4);
+      out.push({ ids: Int32Array.from(lm) });
+    }
+    return out;
+  };
+  saveDataset(
+    datasetPath,
+    { train: mk(s.train, n), heldOut: mk(s.heldOut, 24) },
+    { tokenizer_hash: o.tokenizer.hash },
+  );
+  const job: TrainJob = {
+    kind: 'base',
+    outDir: o.outDir,
+    datasetPath,
+    tokenizerHash: o.tokenizer.hash,
+    hyper,
+    config: o.config ?? { ...DEFAULT_BASE_CONFIG, vocabSize: o.tokenizer.vocabSize },
+    initSeed: 42,
+    initFrom: o.initFrom,
+    restartEvery: o.restartEvery ?? 100,
+    meta: {
+      corpus: 'data/base/gcide.txt',
+      stage: 'copy task mixed with language modelling',
+      initFrom: o.initFrom,
+    },
   };
   await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
 }

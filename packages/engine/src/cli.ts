@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseDataset } from './base-data.js';
-import { BASE_HYPER, BASE_PHASES, trainBase, trainBaseRetrieval } from './base-train.js';
+import { BASE_HYPER, BASE_PHASES, trainBase, trainBaseCopy, trainBaseRetrieval } from './base-train.js';
 import { encodeChat } from './chat-template.js';
 import { EngineError } from './errors.js';
 import { evaluate, ngramBaselines, spanEval } from './evaluate.js';
@@ -18,8 +18,8 @@ const HELP = `usage: openledger engine <command> [options]
 commands:
   train-base [--out models/base] [--corpus data/base/gcide.txt] [--steps N]
         train the shipped base model, stage 1 (resumes from <out>/checkpoint)
-  train-base --stage retrieval [--init models/base] [--out models/base-retrieval]
-        stage 2: continue on the retrieval format built from the base corpus
+  train-base --stage retrieval|copy [--init models/base] [--out models/base-<stage>] [--lr X]
+        experimental continued training (retrieval format / copy task on the base corpus)
   finetune --rows <file|folder> --out <dir> [--base models/base] [--steps N] [--rank 8]
         LoRA fine-tune on Datanet rows (retrieval format), write a PEFT adapter
   generate [--adapter <dir>] [--base models/base] [--context-rows <file|folder>] [--raw]
@@ -110,6 +110,17 @@ export async function engineCommand(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'train-base': {
         const steps = num(a, 'steps');
+        if (a.flags.get('stage') === 'copy') {
+          await trainBaseCopy({
+            corpusPath: str(a, 'corpus', join('data', 'base', 'gcide.txt')),
+            outDir: str(a, 'out', join('models', 'base-copy')),
+            initFrom: str(a, 'init', join('models', 'base')),
+            tokenizer: await defaultTokenizer(),
+            hyper: { steps: steps ?? 150, lr: num(a, 'lr') ?? 3e-4, warmup: 10 },
+            onEvent: jobBar('train-base copy'),
+          });
+          return 0;
+        }
         if (a.flags.get('stage') === 'retrieval') {
           await trainBaseRetrieval({
             corpusPath: str(a, 'corpus', join('data', 'base', 'gcide.txt')),
@@ -219,7 +230,12 @@ export async function engineCommand(argv: string[]): Promise<number> {
           report.unigram = b.unigram;
           report.bigram = b.bigram;
           // The same baselines trained only on the windows the model saw (same data budget).
-          const steps = typeof base.meta.pretrainSteps === 'number' ? base.meta.pretrainSteps : typeof base.meta.steps === 'number' ? base.meta.steps : 0;
+          const steps =
+            typeof base.meta.pretrainSteps === 'number'
+              ? base.meta.pretrainSteps
+              : typeof base.meta.steps === 'number'
+                ? base.meta.steps
+                : 0;
           if (steps > 0) {
             const seen: Int32Array[] = [];
             const job = { hyper: BASE_HYPER, phases: BASE_PHASES } as TrainJob;

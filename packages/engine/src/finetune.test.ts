@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { loadDefaultTokenizer } from '@openledger/tokenizer';
-import { CHAT_TEMPLATE, CHAT_TEMPLATE_HASH, CONTEXT_MAX_ROWS, CONTEXT_ROW_MAX_TOKENS, encodeChat } from './chat-template.js';
+import {
+  CHAT_TEMPLATE,
+  CHAT_TEMPLATE_HASH,
+  CONTEXT_MAX_ROWS,
+  CONTEXT_ROW_MAX_TOKENS,
+  encodeChat,
+} from './chat-template.js';
 import { buildQaDataset, isHeldOut, readRows } from './finetune.js';
 import { Bm25 } from './retrieval.js';
 
