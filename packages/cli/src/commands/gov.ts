@@ -18,23 +18,11 @@ import {
 } from '@openledger/sdk';
 import type { ParsedArgs } from '../args.js';
 import { type Command, table } from '../command.js';
-import {
-  client,
-  FROM_OPTIONS,
-  HELP_OPTION,
-  JSON_OPTION,
-  RPC_OPTION,
-  resolveAddress,
-  resolveSigner,
-} from '../context.js';
-import { report, sendOptions, TX_OPTIONS } from './submit.js';
+import { client, HELP_OPTION, JSON_OPTION, RPC_OPTION, resolveAddress, resolveSigner } from '../context.js';
+import { report, requirePositionals, sendOptions, TX_COMMAND_OPTIONS } from './submit.js';
 
-const TX = [RPC_OPTION, JSON_OPTION, ...FROM_OPTIONS, ...TX_OPTIONS, HELP_OPTION];
-
-function positionals(args: ParsedArgs, count: number, usage: string): string[] {
-  if (args.positionals.length < count) throw new BaseError('MISSING_ARGUMENT', `usage: ${usage}`);
-  return args.positionals;
-}
+const TX = TX_COMMAND_OPTIONS;
+const positionals = requirePositionals;
 
 function proposalId(text: string | undefined): bigint {
   if (!text || !/^[1-9]\d*$/.test(text)) {

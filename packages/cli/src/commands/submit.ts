@@ -1,7 +1,8 @@
-import { formatOpen } from '@openledger/core';
+import { BaseError, formatOpen } from '@openledger/core';
 import type { Receipt, Sent } from '@openledger/sdk';
 import type { ParsedArgs } from '../args.js';
 import type { Output } from '../command.js';
+import { FROM_OPTIONS, HELP_OPTION, JSON_OPTION, RPC_OPTION } from '../context.js';
 
 /** Options every transaction command takes besides --from. */
 export const TX_OPTIONS = [
@@ -13,6 +14,15 @@ export const TX_OPTIONS = [
   },
   { name: 'no-wait', description: 'return after submitting, without waiting for the block' },
 ];
+
+/** Every option of a command that signs and sends a transaction. */
+export const TX_COMMAND_OPTIONS = [RPC_OPTION, JSON_OPTION, ...FROM_OPTIONS, ...TX_OPTIONS, HELP_OPTION];
+
+/** The positional arguments, refusing fewer than `count` with the usage line. */
+export function requirePositionals(args: ParsedArgs, count: number, usage: string): string[] {
+  if (args.positionals.length < count) throw new BaseError('MISSING_ARGUMENT', `usage: ${usage}`);
+  return args.positionals;
+}
 
 export function sendOptions(args: ParsedArgs): { gasPrice?: bigint; gasLimit?: bigint } {
   const gasPrice = args.options.get('gas-price');

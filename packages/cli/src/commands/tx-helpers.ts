@@ -2,20 +2,12 @@ import { BaseError, formatOpen, type Hex, parseOpen } from '@openledger/core';
 import type { Receipt } from '@openledger/sdk';
 import type { ParsedArgs } from '../args.js';
 import type { Output } from '../command.js';
-import {
-  client,
-  FROM_OPTIONS,
-  HELP_OPTION,
-  JSON_OPTION,
-  RPC_OPTION,
-  resolveAddress,
-  resolveSigner,
-} from '../context.js';
-import { eventAttribute, report, TX_OPTIONS as SUBMIT_OPTIONS, sendOptions } from './submit.js';
+import { client, HELP_OPTION, JSON_OPTION, RPC_OPTION, resolveAddress, resolveSigner } from '../context.js';
+import { eventAttribute, report, sendOptions, TX_COMMAND_OPTIONS } from './submit.js';
 
 /** Shared pieces of the datanet, model, escrow, rewards, feedback and operator commands. */
 export const QUERY_OPTIONS = [RPC_OPTION, JSON_OPTION, HELP_OPTION];
-export const TX_OPTIONS = [RPC_OPTION, JSON_OPTION, ...FROM_OPTIONS, ...SUBMIT_OPTIONS, HELP_OPTION];
+export const TX_OPTIONS = TX_COMMAND_OPTIONS;
 
 /** Signs and sends a message, waits for its block and prints the outcome; returns the exit code. */
 export async function submitTx(
