@@ -77,6 +77,85 @@ export async function trainBase(o: TrainBaseOptions): Promise<void> {
   await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
 }
 
+export const CONTINUE_HYPER: TrainHyper = {
+  ...BASE_HYPER,
+  steps: 1000,
+  lr: 1e-3,
+  minLrRatio: 0.05,
+  warmup: 20,
+  seed: 11,
+  evalEvery: 100,
+  evalExamples: 16,
+};
+
+/** One training example in `REPEAT_EVERY` of the continued stage is a repeat window. */
+export const REPEAT_EVERY = 8;
+
+/**
+ * A repeat window: a passage X of the training stream (64–128 tokens) followed by X again and then by
+ * the text that follows X, loss on every token. Natural dictionary text almost never repeats itself,
+ * so stage 1 left the model unable to use its context (a passage read twice cost as much the second
+ * time); these windows give it a reason to learn induction (attend to what followed the earlier
+ * occurrence of the current token), which is what copying a retrieved row needs.
+ */
+export function repeatWindows(stream: Int32Array, count: number, seq: number, seed: number): Example[] {
+  const rng = new Rng(seed);
+  const out: Example[] = [];
+  for (let i = 0; i < count; i++) {
+    const len = 64 + rng.int(65);
+    const at = rng.int(stream.length - seq - 1);
+    const ids = new Int32Array(seq);
+    ids.set(stream.subarray(at, at + len), 0);
+    ids.set(stream.subarray(at, at + seq - len), len);
+    out.push({ ids });
+  }
+  return out;
+}
+
+/**
+ * Stage 2 of the base model: continue stage 1's weights on the language-model windows of the base
+ * corpus with one repeat window in `REPEAT_EVERY` examples (held-out evaluation stays on plain
+ * language-model windows, so its loss is comparable with stage 1 and the n-gram baselines).
+ */
+export async function trainBaseContinue(o: TrainBaseOptions & { initFrom: string }): Promise<void> {
+  if (!existsSync(o.corpusPath))
+    throw new EngineError('MISSING_FILE', `base corpus ${o.corpusPath} does not exist`);
+  const hyper: TrainHyper = { ...CONTINUE_HYPER, padId: o.tokenizer.special.pad, ...o.hyper };
+  mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
+  const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
+  if (!existsSync(datasetPath)) {
+    const d = baseDataset(readFileSync(o.corpusPath, 'utf8'), o.tokenizer, hyper.seqLen - 1);
+    const reps = repeatWindows(
+      d.streams.train,
+      Math.floor(d.train.length / (REPEAT_EVERY - 1)),
+      hyper.seqLen,
+      hyper.seed,
+    );
+    saveDataset(
+      datasetPath,
+      { train: [...d.train, ...reps], heldOut: d.heldOut },
+      { tokenizer_hash: o.tokenizer.hash },
+    );
+  }
+  const job: TrainJob = {
+    kind: 'base',
+    outDir: o.outDir,
+    datasetPath,
+    tokenizerHash: o.tokenizer.hash,
+    hyper,
+    config: o.config ?? { ...DEFAULT_BASE_CONFIG, vocabSize: o.tokenizer.vocabSize },
+    initSeed: 42,
+    initFrom: o.initFrom,
+    restartEvery: o.restartEvery ?? 120,
+    meta: {
+      corpus: 'data/base/gcide.txt',
+      stage: 'continue: language modelling with repeat windows',
+      initFrom: o.initFrom,
+    },
+  };
+  await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
+}
+
 export const RETRIEVAL_HYPER: TrainHyper = {
   ...DEFAULT_HYPER,
   steps: 200,

@@ -2,10 +2,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseDataset } from './base-data.js';
-import { BASE_HYPER, BASE_PHASES, trainBase, trainBaseCopy, trainBaseRetrieval } from './base-train.js';
+import {
+  BASE_HYPER,
+  BASE_PHASES,
+  trainBase,
+  trainBaseContinue,
+  trainBaseCopy,
+  trainBaseRetrieval,
+} from './base-train.js';
 import { encodeChat } from './chat-template.js';
 import { EngineError } from './errors.js';
-import { evaluate, ngramBaselines, spanEval } from './evaluate.js';
+import { copyProbe, evaluate, ngramBaselines, spanEval } from './evaluate.js';
 import { buildQaDataset, finetune, readRows } from './finetune.js';
 import { hyperAt, type JobEvent, type TrainJob } from './job.js';
 import { generate, loadAdapter, loadModel } from './model.js';
@@ -110,6 +117,17 @@ export async function engineCommand(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'train-base': {
         const steps = num(a, 'steps');
+        if (a.flags.get('stage') === 'continue') {
+          await trainBaseContinue({
+            corpusPath: str(a, 'corpus', join('data', 'base', 'gcide.txt')),
+            outDir: str(a, 'out', join('models', 'base-continue')),
+            initFrom: str(a, 'init', join('models', 'base')),
+            tokenizer: await defaultTokenizer(),
+            ...(steps !== undefined ? { hyper: { steps } } : {}),
+            onEvent: jobBar('train-base continue'),
+          });
+          return 0;
+        }
         if (a.flags.get('stage') === 'copy') {
           await trainBaseCopy({
             corpusPath: str(a, 'corpus', join('data', 'base', 'gcide.txt')),
@@ -229,6 +247,7 @@ export async function engineCommand(argv: string[]): Promise<number> {
           const b = ngramBaselines([d.streams.train], d.heldOut, tok.vocabSize);
           report.unigram = b.unigram;
           report.bigram = b.bigram;
+          report.copyProbe = await copyProbe(base, d.streams.heldOut);
           // The same baselines trained only on the windows the model saw (same data budget).
           const steps =
             typeof base.meta.pretrainSteps === 'number'

@@ -2,6 +2,7 @@
 // the same split, and the demo adapter's span check (greedy answers that copy Datanet rows).
 import { CONTEXT_MAX_ROWS, encodeChat } from './chat-template.js';
 import type { Example } from './dataset.js';
+import { EngineError } from './errors.js';
 import { contextFor, headword, isHeldOut, type Row } from './finetune.js';
 import { JaxModel } from './jax-model.js';
 import { generateText, type Model } from './model.js';
@@ -155,4 +156,51 @@ export async function spanEval(
     });
   }
   return { cases, hits: cases.filter((c) => c.longestSpan >= minSpan).length, minSpan };
+}
+
+export type CopyProbe = {
+  passages: number;
+  passageTokens: number;
+  /** Loss (nats/token) of each passage at its first reading. */
+  firstReading: number;
+  /** Loss of the same tokens read again right after (what an induction/copy mechanism lowers). */
+  secondReading: number;
+};
+
+/**
+ * Can the model use its context? `n` passages of `len` tokens from `stream` (seeded positions), each
+ * read twice in one sequence; the loss of the second reading against the first. A model that copies
+ * from its context scores the second reading far below the first; one that does not scores both alike.
+ */
+export async function copyProbe(
+  model: Model,
+  stream: Int32Array,
+  opts: { passages?: number; len?: number; seed?: number; adapter?: Adapter | null } = {},
+): Promise<CopyProbe> {
+  const n = opts.passages ?? 32;
+  const len = opts.len ?? 40;
+  if (stream.length <= len)
+    throw new EngineError('EMPTY_DATASET', 'copy probe: stream shorter than one passage');
+  const rng = new Rng(opts.seed ?? 7);
+  const first: Example[] = [];
+  const second: Example[] = [];
+  for (let i = 0; i < n; i++) {
+    const at = rng.int(stream.length - len);
+    const x = stream.subarray(at, at + len);
+    const ids = Int32Array.from([...x, ...x]);
+    // mask[i] weights the prediction of ids[i + 1]: targets x1…x(len-1) in each reading
+    const m1 = new Float32Array(ids.length);
+    m1.fill(1, 0, len - 1);
+    const m2 = new Float32Array(ids.length);
+    m2.fill(1, len, 2 * len - 1);
+    first.push({ ids, mask: m1 });
+    second.push({ ids, mask: m2 });
+  }
+  const o = { adapter: opts.adapter ?? null, seqLen: 2 * len };
+  return {
+    passages: n,
+    passageTokens: len,
+    firstReading: (await evaluate(model, first, o)).loss,
+    secondReading: (await evaluate(model, second, o)).loss,
+  };
 }
