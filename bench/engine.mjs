@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Engine benchmark (JSON on stdout): training tokens/s (full and LoRA) on the shipped architecture,
 // generation tokens/s at batch 1 and 16 (WebAssembly kernel vs plain JS loops as the in-run
-// baseline), and the training worker's resident memory over 300 steps across its restarts.
+// baseline; training with 1 and 2 jax-js kernel threads), and the training worker's resident memory over 300 steps across its restarts.
 // Usage: npm run build && node bench/engine.mjs [--quick]
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   countParams,
   DEFAULT_BASE_CONFIG,
@@ -31,8 +33,8 @@ const randBatch = (B, T) => {
   return { batch: B, seq: T, inputs, targets, mask: new Float32Array(B * T).fill(1) };
 };
 
-// --- training throughput (jax-js wasm, eager) ---
-{
+// --- training throughput (jax-js wasm, eager), with 1 and 2 kernel threads (child processes) ---
+async function trainingThroughput() {
   const jm = await JaxModel.create(cfg);
   const w = initWeights(cfg, 1);
   const b = randBatch(8, 256);
@@ -56,12 +58,36 @@ const randBatch = (B, T) => {
   for (let i = 0; i < steps; i++) await jm.loraLossAndGrad(ad, b);
   const lora = (steps * 8 * 256) / ((performance.now() - t) / 1000);
   jm.releaseBase();
+  return { full, lora };
+}
+
+if (process.argv.includes('--training-child')) {
+  console.log(JSON.stringify(await trainingThroughput()));
+  process.exit(0);
+}
+
+{
+  const run = (threads) => {
+    const r = spawnSync(
+      process.execPath,
+      [fileURLToPath(import.meta.url), '--training-child', ...(quick ? ['--quick'] : [])],
+      {
+        env: { ...process.env, OPENLEDGER_JAX_THREADS: String(threads) },
+        encoding: 'utf8',
+      },
+    );
+    if (r.status !== 0) throw new Error(`training child (${threads} threads) failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  };
+  const one = run(1);
+  const two = run(2);
   out.training = {
     batch: '8 x 256 tokens',
-    fullTokensPerSec: Math.round(full),
-    loraTokensPerSec: Math.round(lora),
-    loraOverFull: +(lora / full).toFixed(2),
-    loraEpochOf100kTokensMinutes: +(100_000 / lora / 60).toFixed(1),
+    fullTokensPerSec: { threads1: Math.round(one.full), threads2: Math.round(two.full) },
+    loraTokensPerSec: { threads1: Math.round(one.lora), threads2: Math.round(two.lora) },
+    twoThreadsOverOne: { full: +(two.full / one.full).toFixed(2), lora: +(two.lora / one.lora).toFixed(2) },
+    loraOverFull: +(two.lora / two.full).toFixed(2),
+    loraEpochOf100kTokensMinutes: +(100_000 / two.lora / 60).toFixed(1),
   };
 }
 

@@ -6,7 +6,7 @@ import { writeAtomic } from './io.js';
 import type { Batch } from './jax-model.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
-/** A sequence; the model learns to predict ids[i+1] from ids[..i], weighted by mask[i] (default 1). */
+/** A sequence; the model learns to predict ids[j] from ids[..j-1], weighted by mask[j] (default 1; mask[0] unused). */
 export type Example = { ids: Int32Array; mask?: Float32Array };
 export type Dataset = { train: Example[]; heldOut: Example[] };
 

@@ -188,11 +188,11 @@ export async function copyProbe(
     const at = rng.int(stream.length - len);
     const x = stream.subarray(at, at + len);
     const ids = Int32Array.from([...x, ...x]);
-    // mask[i] weights the prediction of ids[i + 1]: targets x1…x(len-1) in each reading
+    // mask[j] weights token j as a target: x1…x(len-1) in each reading
     const m1 = new Float32Array(ids.length);
-    m1.fill(1, 0, len - 1);
+    m1.fill(1, 1, len);
     const m2 = new Float32Array(ids.length);
-    m2.fill(1, len, 2 * len - 1);
+    m2.fill(1, len + 1, 2 * len);
     first.push({ ids, mask: m1 });
     second.push({ ids, mask: m2 });
   }

@@ -2,7 +2,7 @@ import { resolveObjectURL } from 'node:buffer';
 import { Worker as NodeWorker } from 'node:worker_threads';
 
 // Node 20 environment for @jax-js/jax 0.1.25 (pinned): iterator-helper polyfill, Float16Array
-// placeholder and init('wasm'), single-threaded (the machine's 2 cores are shared). Everything that touches
+// placeholder, init('wasm') and kernel threads (OPENLEDGER_JAX_THREADS; a worker_threads shim). Everything that touches
 // jax-js goes through this module and `jax-model.ts`, so the dependency stays behind one interface.
 
 type AnyIter = Iterator<unknown> & Record<string, unknown>;
@@ -147,7 +147,7 @@ function installWorkerShim(threads: number): void {
   g.Worker = ThreadWorker;
 }
 
-/** Load and initialise jax-js once (wasm device, one thread). */
+/** Load and initialise jax-js once (wasm device; kernel threads per `jaxThreads()`). */
 export function loadJax(): Promise<typeof import('@jax-js/jax')> {
   if (ready) return ready;
   ready = (async () => {
