@@ -2,9 +2,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseDataset, baseStreams, HELD_OUT_EVERY, splitEntries } from './base-data.js';
-import { CONTEXT_ROW_MAX_TOKENS } from './chat-template.js';
 import { DEFAULT_BASE_CONFIG, type ModelConfig } from './config.js';
-import { type Example, saveDataset } from './dataset.js';
+import { type Example, packStream, saveDataset } from './dataset.js';
 import { EngineError } from './errors.js';
 import { qaExample, type Row, toExample } from './finetune.js';
 import { type JobEvent, runJob, type TrainJob } from './job.js';
@@ -92,7 +91,7 @@ export const CONTINUE_HYPER: TrainHyper = {
 export const REPEAT_EVERY = 8;
 
 /**
- * A repeat window: a passage X of the training stream (64–128 tokens) followed by X again and then by
+ * A repeat window of `seq` tokens: a passage X of the training stream (a quarter to a half of `seq`) followed by X again and then by
  * the text that follows X, loss on every token. Natural dictionary text almost never repeats itself,
  * so stage 1 left the model unable to use its context (a passage read twice cost as much the second
  * time); these windows give it a reason to learn induction (attend to what followed the earlier
@@ -102,7 +101,8 @@ export function repeatWindows(stream: Int32Array, count: number, seq: number, se
   const rng = new Rng(seed);
   const out: Example[] = [];
   for (let i = 0; i < count; i++) {
-    const len = 64 + rng.int(65);
+    const quarter = Math.floor(seq / 4);
+    const len = quarter + rng.int(quarter + 1);
     const at = rng.int(stream.length - seq - 1);
     const ids = new Int32Array(seq);
     ids.set(stream.subarray(at, at + len), 0);
@@ -230,41 +230,75 @@ export async function trainBaseRetrieval(
   await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
 }
 
+export const COPY_HYPER: TrainHyper = {
+  ...BASE_HYPER,
+  steps: 300,
+  batchSize: 16,
+  lr: 1e-3,
+  minLrRatio: 0.3,
+  warmup: 5,
+  seed: 5,
+  evalEvery: 100,
+  evalExamples: 16,
+};
+
+/** Longest passage of a copy window; passages are 8…COPY_PASSAGE tokens, gaps 0…COPY_GAP. */
+export const COPY_PASSAGE = 32;
+export const COPY_GAP = 16;
+
 /**
- * Optional stage: teach the base model to copy. Examples are `<|context|> X <|assistant|> X <|eos|>`
- * for 40-token chunks X of the base corpus (loss on the copy), mixed 1:1 with plain language-model
- * chunks of the same length so language modelling is kept.
+ * A copy window: X G X for X = 8–32 tokens and G = 0–16 tokens drawn uniformly from the non-special
+ * ids (seeded), loss on the second X only. Random X cannot be predicted from language statistics,
+ * and the varying lengths mean no fixed look-back distance works either, so the only way to lower
+ * that loss is to find the earlier occurrence of the current token and copy what followed it (an
+ * induction mechanism), which is what copying a retrieved row needs.
  */
-export async function trainBaseCopy(
-  o: TrainBaseOptions & { initFrom: string; examples?: number },
-): Promise<void> {
-  const s = baseStreams(readFileSync(o.corpusPath, 'utf8'), o.tokenizer);
-  const hyper: TrainHyper = { ...RETRIEVAL_HYPER, seed: 5, padId: o.tokenizer.special.pad, ...o.hyper };
+export function copyWindows(
+  count: number,
+  vocab: number,
+  specials: readonly number[],
+  seed: number,
+): Example[] {
+  const rng = new Rng(seed);
+  const banned = new Set(specials);
+  const draw = (): number => {
+    for (;;) {
+      const v = rng.int(vocab);
+      if (!banned.has(v)) return v;
+    }
+  };
+  const out: Example[] = [];
+  for (let i = 0; i < count; i++) {
+    const x = Array.from({ length: 8 + rng.int(COPY_PASSAGE - 7) }, draw);
+    const gap = Array.from({ length: rng.int(COPY_GAP + 1) }, draw);
+    const ids = Int32Array.from([...x, ...gap, ...x]);
+    const mask = new Float32Array(ids.length);
+    mask.fill(1, x.length + gap.length + 1);
+    out.push({ ids, mask });
+  }
+  return out;
+}
+
+/**
+ * Stage 3 of the base model: copy windows mixed 1:1 with language-model windows of the same length
+ * (short windows, so the stage is cheap). Held-out evaluation stays on the full-length
+ * language-model windows of stage 1 and 2.
+ */
+export async function trainBaseCopy(o: TrainBaseOptions & { initFrom: string }): Promise<void> {
+  if (!existsSync(o.corpusPath))
+    throw new EngineError('MISSING_FILE', `base corpus ${o.corpusPath} does not exist`);
+  const hyper: TrainHyper = { ...COPY_HYPER, padId: o.tokenizer.special.pad, ...o.hyper };
   mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
   const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
-  const sp = o.tokenizer.special;
-  const rng = new Rng(hyper.seed);
-  const n = o.examples ?? 2000;
-  const L = CONTEXT_ROW_MAX_TOKENS;
-  const mk = (stream: Int32Array, count: number): Example[] => {
-    const out: Example[] = [];
-    for (let i = 0; i < count; i++) {
-      const at = rng.int(stream.length - 2 * L - 8);
-      const x = Array.from(stream.subarray(at, at + L));
-      const ids = Int32Array.from([sp.context, ...x, sp.assistant, ...x, sp.eos]);
-      const mask = new Float32Array(ids.length);
-      mask.fill(1, L + 2);
-      out.push({ ids, mask });
-      const lm = stream.subarray(at + L, at + 2 * L + 4);
-      out.push({ ids: Int32Array.from(lm) });
-    }
-    return out;
-  };
-  saveDataset(
-    datasetPath,
-    { train: mk(s.train, n), heldOut: mk(s.heldOut, 24) },
-    { tokenizer_hash: o.tokenizer.hash },
-  );
+  if (!existsSync(datasetPath)) {
+    const text = readFileSync(o.corpusPath, 'utf8');
+    const s = baseStreams(text, o.tokenizer);
+    const lm = packStream(s.train, 2 * COPY_PASSAGE);
+    const specials = Object.values(o.tokenizer.special);
+    const copies = copyWindows(lm.length, o.tokenizer.vocabSize, specials, hyper.seed);
+    const heldOut = packStream(s.heldOut, hyper.seqLen - 1);
+    saveDataset(datasetPath, { train: [...lm, ...copies], heldOut }, { tokenizer_hash: o.tokenizer.hash });
+  }
   const job: TrainJob = {
     kind: 'base',
     outDir: o.outDir,
@@ -277,7 +311,7 @@ export async function trainBaseCopy(
     restartEvery: o.restartEvery ?? 100,
     meta: {
       corpus: 'data/base/gcide.txt',
-      stage: 'copy task mixed with language modelling',
+      stage: 'copy: random-token copy windows mixed 1:1 with language modelling',
       initFrom: o.initFrom,
     },
   };

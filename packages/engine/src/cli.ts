@@ -132,9 +132,9 @@ export async function engineCommand(argv: string[]): Promise<number> {
           await trainBaseCopy({
             corpusPath: str(a, 'corpus', join('data', 'base', 'gcide.txt')),
             outDir: str(a, 'out', join('models', 'base-copy')),
-            initFrom: str(a, 'init', join('models', 'base')),
+            initFrom: str(a, 'init', join('models', 'base-continue')),
             tokenizer: await defaultTokenizer(),
-            hyper: { steps: steps ?? 150, lr: num(a, 'lr') ?? 3e-4, warmup: 10 },
+            ...(steps !== undefined ? { hyper: { steps } } : {}),
             onEvent: jobBar('train-base copy'),
           });
           return 0;
@@ -255,7 +255,9 @@ export async function engineCommand(argv: string[]): Promise<number> {
               : typeof base.meta.steps === 'number'
                 ? base.meta.steps
                 : 0;
-          if (steps > 0) {
+          // (stage 1 only: a continued model has seen more than one epoch, so the full-split
+          // baselines above are the fair comparison)
+          if (steps > 0 && base.meta.stage === undefined) {
             const seen: Int32Array[] = [];
             const job = { hyper: BASE_HYPER, phases: BASE_PHASES } as TrainJob;
             for (let s = 0; s < steps; s++) {
@@ -283,10 +285,12 @@ export async function engineCommand(argv: string[]): Promise<number> {
             report.adapter = adapterDir;
             report.adapterHeldOut = await evaluate(base, d.heldOut, { adapter: ad, padId: tok.special.pad });
             const bar = new ProgressBar('span eval');
-            bar.update(0, 20, '', true);
-            const spans = await spanEval(base.withAdapter(ad), tok, rows);
-            bar.update(20, 20, '', true);
-            report.spanEval = spans;
+            bar.update(0, 40, '', true);
+            const merged = base.withAdapter(ad);
+            report.spanEval = await spanEval(merged, tok, rows);
+            bar.update(20, 40, '', true);
+            report.spanEvalTrainingRows = await spanEval(merged, tok, rows, 20, 8, 'training');
+            bar.update(40, 40, '', true);
           }
         }
         const json = `${JSON.stringify(report, null, 2)}\n`;

@@ -124,16 +124,21 @@ export type SpanCase = {
   contextHasRow: boolean;
 };
 
-/** 20 fixed prompts (held-out rows, evenly spaced) with BM25 contexts; greedy answers; verbatim spans. */
+/**
+ * 20 fixed prompts `What is <headword>?` (rows evenly spaced among the held-out rows, or among the
+ * training rows) with their BM25 top row as context; greedy answers; the longest verbatim span of
+ * each answer in any Datanet row.
+ */
 export async function spanEval(
   model: Model,
   tok: TokenizerLike,
   rows: Row[],
   count = 20,
   minSpan = 8,
-): Promise<{ cases: SpanCase[]; hits: number; minSpan: number }> {
+  from: 'held-out' | 'training' = 'held-out',
+): Promise<{ cases: SpanCase[]; hits: number; minSpan: number; prompts: string }> {
   const bm = new Bm25(rows.map((r) => r.text));
-  const candidates = rows.filter((r) => isHeldOut(r.index) && headword(r.text));
+  const candidates = rows.filter((r) => isHeldOut(r.index) === (from === 'held-out') && headword(r.text));
   const picked = Array.from(
     { length: Math.min(count, candidates.length) },
     (_, i) => candidates[Math.floor((i * candidates.length) / count)] as Row,
@@ -155,7 +160,12 @@ export async function spanEval(
       contextHasRow: context.includes(row.text),
     });
   }
-  return { cases, hits: cases.filter((c) => c.longestSpan >= minSpan).length, minSpan };
+  return {
+    cases,
+    hits: cases.filter((c) => c.longestSpan >= minSpan).length,
+    minSpan,
+    prompts: `${from} rows`,
+  };
 }
 
 export type CopyProbe = {

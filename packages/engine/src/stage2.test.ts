@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { repeatWindows } from './base-train.js';
+import { COPY_GAP, COPY_PASSAGE, copyWindows, repeatWindows } from './base-train.js';
 import { copyProbe } from './evaluate.js';
 import { Forward } from './forward.js';
 import { jaxThreads } from './jax-env.js';
@@ -67,6 +67,28 @@ test('repeat windows: a passage, the same passage again, then the text that foll
   }
   assert.deepEqual(repeatWindows(stream, 20, 257, 3), ws, 'seeded');
   assert.notDeepEqual(repeatWindows(stream, 20, 257, 4), ws);
+});
+
+test('copy windows: random X, random gap, X again; loss only on the predictable part of the copy', () => {
+  const specials = [0, 1, 2, 3];
+  const ws = copyWindows(200, 50, specials, 8);
+  const lens = new Set<number>();
+  const gaps = new Set<number>();
+  for (const w of ws) {
+    const n = w.ids.length;
+    const mask = w.mask as Float32Array;
+    const first = mask.indexOf(1);
+    const len = n - first + 1; // the copy's first token is not scored
+    const gap = n - 2 * len;
+    assert.ok(len >= 8 && len <= COPY_PASSAGE && gap >= 0 && gap <= COPY_GAP, `len ${len} gap ${gap}`);
+    assert.deepEqual([...w.ids.subarray(n - len)], [...w.ids.subarray(0, len)]);
+    assert.equal(mask.reduce((a, b) => a + b, 0), len - 1);
+    for (const id of w.ids) assert.ok(id >= 4 && id < 50, 'no special ids');
+    lens.add(len);
+    gaps.add(gap);
+  }
+  assert.ok(lens.size > 10 && gaps.size > 10, 'lengths and gaps vary');
+  assert.deepEqual(copyWindows(200, 50, specials, 8), ws, 'seeded');
 });
 
 test('copy probe: each reading scores the same targets, checked against the typed-array forward', async () => {
