@@ -143,7 +143,7 @@ export function buildQaDataset(
 
 export const FINETUNE_HYPER: TrainHyper = {
   ...DEFAULT_HYPER,
-  steps: 200,
+  steps: 500,
   batchSize: 8,
   accum: 1,
   seqLen: 257,
