@@ -137,6 +137,17 @@ export async function trainBaseContinue(o: TrainBaseOptions & { initFrom: string
       { tokenizer_hash: o.tokenizer.hash },
     );
   }
+  await runStage(o, datasetPath, hyper, 'continue: language modelling with repeat windows', 120);
+}
+
+/** Run a later base stage (continued from `o.initFrom`) on the dataset at `datasetPath`. */
+async function runStage(
+  o: TrainBaseOptions & { initFrom: string },
+  datasetPath: string,
+  hyper: TrainHyper,
+  stage: string,
+  restartEvery: number,
+): Promise<void> {
   const job: TrainJob = {
     kind: 'base',
     outDir: o.outDir,
@@ -146,12 +157,8 @@ export async function trainBaseContinue(o: TrainBaseOptions & { initFrom: string
     config: o.config ?? { ...DEFAULT_BASE_CONFIG, vocabSize: o.tokenizer.vocabSize },
     initSeed: 42,
     initFrom: o.initFrom,
-    restartEvery: o.restartEvery ?? 120,
-    meta: {
-      corpus: 'data/base/gcide.txt',
-      stage: 'continue: language modelling with repeat windows',
-      initFrom: o.initFrom,
-    },
+    restartEvery: o.restartEvery ?? restartEvery,
+    meta: { corpus: 'data/base/gcide.txt', stage, initFrom: o.initFrom },
   };
   await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
 }
@@ -211,23 +218,7 @@ export async function trainBaseRetrieval(
       { tokenizer_hash: o.tokenizer.hash },
     );
   }
-  const job: TrainJob = {
-    kind: 'base',
-    outDir: o.outDir,
-    datasetPath,
-    tokenizerHash: o.tokenizer.hash,
-    hyper,
-    config: o.config ?? { ...DEFAULT_BASE_CONFIG, vocabSize: o.tokenizer.vocabSize },
-    initSeed: 42,
-    initFrom: o.initFrom,
-    restartEvery: o.restartEvery ?? 100,
-    meta: {
-      corpus: 'data/base/gcide.txt',
-      stage: 'retrieval format on the base corpus',
-      initFrom: o.initFrom,
-    },
-  };
-  await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
+  await runStage(o, datasetPath, hyper, 'retrieval format on the base corpus', 100);
 }
 
 export const COPY_HYPER: TrainHyper = {
@@ -299,21 +290,11 @@ export async function trainBaseCopy(o: TrainBaseOptions & { initFrom: string }):
     const heldOut = packStream(s.heldOut, hyper.seqLen - 1);
     saveDataset(datasetPath, { train: [...lm, ...copies], heldOut }, { tokenizer_hash: o.tokenizer.hash });
   }
-  const job: TrainJob = {
-    kind: 'base',
-    outDir: o.outDir,
+  await runStage(
+    o,
     datasetPath,
-    tokenizerHash: o.tokenizer.hash,
     hyper,
-    config: o.config ?? { ...DEFAULT_BASE_CONFIG, vocabSize: o.tokenizer.vocabSize },
-    initSeed: 42,
-    initFrom: o.initFrom,
-    restartEvery: o.restartEvery ?? 100,
-    meta: {
-      corpus: 'data/base/gcide.txt',
-      stage: 'copy: random-token copy windows mixed 1:1 with language modelling',
-      initFrom: o.initFrom,
-    },
-  };
-  await runJob(job, o.onEvent, { nice: o.nice ?? 10 });
+    'copy: random-token copy windows mixed 1:1 with language modelling',
+    100,
+  );
 }

@@ -82,7 +82,10 @@ test('copy windows: random X, random gap, X again; loss only on the predictable 
     const gap = n - 2 * len;
     assert.ok(len >= 8 && len <= COPY_PASSAGE && gap >= 0 && gap <= COPY_GAP, `len ${len} gap ${gap}`);
     assert.deepEqual([...w.ids.subarray(n - len)], [...w.ids.subarray(0, len)]);
-    assert.equal(mask.reduce((a, b) => a + b, 0), len - 1);
+    assert.equal(
+      mask.reduce((a, b) => a + b, 0),
+      len - 1,
+    );
     for (const id of w.ids) assert.ok(id >= 4 && id < 50, 'no special ids');
     lens.add(len);
     gaps.add(gap);
