@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseDataset, baseStreams, HELD_OUT_EVERY, splitEntries } from './base-data.js';
 import { DEFAULT_BASE_CONFIG, type ModelConfig } from './config.js';
-import { type Example, packStream, saveDataset } from './dataset.js';
+import { type Dataset, type Example, packStream, saveDataset } from './dataset.js';
 import { EngineError } from './errors.js';
 import { qaExample, type Row, toExample } from './finetune.js';
 import { type JobEvent, runJob, type TrainJob } from './job.js';
@@ -118,36 +118,40 @@ export function repeatWindows(stream: Int32Array, count: number, seq: number, se
  * language-model windows, so its loss is comparable with stage 1 and the n-gram baselines).
  */
 export async function trainBaseContinue(o: TrainBaseOptions & { initFrom: string }): Promise<void> {
-  if (!existsSync(o.corpusPath))
-    throw new EngineError('MISSING_FILE', `base corpus ${o.corpusPath} does not exist`);
-  const hyper: TrainHyper = { ...CONTINUE_HYPER, padId: o.tokenizer.special.pad, ...o.hyper };
-  mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
-  const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
-  if (!existsSync(datasetPath)) {
-    const d = baseDataset(readFileSync(o.corpusPath, 'utf8'), o.tokenizer, hyper.seqLen - 1);
-    const reps = repeatWindows(
-      d.streams.train,
-      Math.floor(d.train.length / (REPEAT_EVERY - 1)),
-      hyper.seqLen,
-      hyper.seed,
-    );
-    saveDataset(
-      datasetPath,
-      { train: [...d.train, ...reps], heldOut: d.heldOut },
-      { tokenizer_hash: o.tokenizer.hash },
-    );
-  }
-  await runStage(o, datasetPath, hyper, 'continue: language modelling with repeat windows', 120);
+  await runStage(
+    o,
+    CONTINUE_HYPER,
+    'continue: language modelling with repeat windows',
+    120,
+    (text, hyper) => {
+      const d = baseDataset(text, o.tokenizer, hyper.seqLen - 1);
+      const count = Math.floor(d.train.length / (REPEAT_EVERY - 1));
+      const reps = repeatWindows(d.streams.train, count, hyper.seqLen, hyper.seed);
+      return { train: [...d.train, ...reps], heldOut: d.heldOut };
+    },
+  );
 }
 
-/** Run a later base stage (continued from `o.initFrom`) on the dataset at `datasetPath`. */
+/**
+ * Run a later base stage (continued from `o.initFrom`): `defaults` overridden by `o.hyper`; the
+ * stage's dataset is built by `build` once and kept in the checkpoint, so a resumed run reuses it.
+ */
 async function runStage(
   o: TrainBaseOptions & { initFrom: string },
-  datasetPath: string,
-  hyper: TrainHyper,
+  defaults: TrainHyper,
   stage: string,
   restartEvery: number,
+  build: (text: string, hyper: TrainHyper) => Dataset,
 ): Promise<void> {
+  if (!existsSync(o.corpusPath))
+    throw new EngineError('MISSING_FILE', `base corpus ${o.corpusPath} does not exist`);
+  const hyper: TrainHyper = { ...defaults, padId: o.tokenizer.special.pad, ...o.hyper };
+  mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
+  const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
+  if (!existsSync(datasetPath))
+    saveDataset(datasetPath, build(readFileSync(o.corpusPath, 'utf8'), hyper), {
+      tokenizer_hash: o.tokenizer.hash,
+    });
   const job: TrainJob = {
     kind: 'base',
     outDir: o.outDir,
@@ -189,13 +193,13 @@ export const RETRIEVAL_HYPER: TrainHyper = {
 export async function trainBaseRetrieval(
   o: TrainBaseOptions & { initFrom: string; examples?: number },
 ): Promise<void> {
-  const text = readFileSync(o.corpusPath, 'utf8');
-  const entries = splitEntries(text);
-  const rows: Row[] = entries.map((e, i) => ({ text: e, contributor: 'gcide', file: 'gcide.txt', index: i }));
-  const hyper: TrainHyper = { ...RETRIEVAL_HYPER, padId: o.tokenizer.special.pad, ...o.hyper };
-  mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
-  const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
-  if (!existsSync(datasetPath)) {
+  await runStage(o, RETRIEVAL_HYPER, 'retrieval format on the base corpus', 100, (text, hyper) => {
+    const rows: Row[] = splitEntries(text).map((e, i) => ({
+      text: e,
+      contributor: 'gcide',
+      file: 'gcide.txt',
+      index: i,
+    }));
     const bm = new Bm25(rows.map((r) => r.text));
     const rng = new Rng(hyper.seed);
     const want = o.examples ?? 2400;
@@ -212,13 +216,8 @@ export async function trainBaseRetrieval(
       }
       return out;
     };
-    saveDataset(
-      datasetPath,
-      { train: mk(pick(trainIdx, want)), heldOut: mk(pick(heldIdx, 48)) },
-      { tokenizer_hash: o.tokenizer.hash },
-    );
-  }
-  await runStage(o, datasetPath, hyper, 'retrieval format on the base corpus', 100);
+    return { train: mk(pick(trainIdx, want)), heldOut: mk(pick(heldIdx, 48)) };
+  });
 }
 
 export const COPY_HYPER: TrainHyper = {
@@ -276,25 +275,12 @@ export function copyWindows(
  * language-model windows of stage 1 and 2.
  */
 export async function trainBaseCopy(o: TrainBaseOptions & { initFrom: string }): Promise<void> {
-  if (!existsSync(o.corpusPath))
-    throw new EngineError('MISSING_FILE', `base corpus ${o.corpusPath} does not exist`);
-  const hyper: TrainHyper = { ...COPY_HYPER, padId: o.tokenizer.special.pad, ...o.hyper };
-  mkdirSync(join(o.outDir, 'checkpoint'), { recursive: true });
-  const datasetPath = join(o.outDir, 'checkpoint', 'dataset.safetensors');
-  if (!existsSync(datasetPath)) {
-    const text = readFileSync(o.corpusPath, 'utf8');
+  const stage = 'copy: random-token copy windows mixed 1:1 with language modelling';
+  await runStage(o, COPY_HYPER, stage, 100, (text, hyper) => {
     const s = baseStreams(text, o.tokenizer);
     const lm = packStream(s.train, 2 * COPY_PASSAGE);
     const specials = Object.values(o.tokenizer.special);
     const copies = copyWindows(lm.length, o.tokenizer.vocabSize, specials, hyper.seed);
-    const heldOut = packStream(s.heldOut, hyper.seqLen - 1);
-    saveDataset(datasetPath, { train: [...lm, ...copies], heldOut }, { tokenizer_hash: o.tokenizer.hash });
-  }
-  await runStage(
-    o,
-    datasetPath,
-    hyper,
-    'copy: random-token copy windows mixed 1:1 with language modelling',
-    100,
-  );
+    return { train: [...lm, ...copies], heldOut: packStream(s.heldOut, hyper.seqLen - 1) };
+  });
 }

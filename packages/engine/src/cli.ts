@@ -25,8 +25,8 @@ const HELP = `usage: openledger engine <command> [options]
 commands:
   train-base [--out models/base] [--corpus data/base/gcide.txt] [--steps N]
         train the shipped base model, stage 1 (resumes from <out>/checkpoint)
-  train-base --stage retrieval|copy [--init models/base] [--out models/base-<stage>] [--lr X]
-        experimental continued training (retrieval format / copy task on the base corpus)
+  train-base --stage continue|copy|retrieval [--init <dir>] [--out models/base-<stage>] [--steps N]
+        later stages, continued from --init: continue (stage 2 of the shipped model), copy, retrieval (tried, not shipped)
   finetune --rows <file|folder> --out <dir> [--base models/base] [--steps N] [--rank 8]
         LoRA fine-tune on Datanet rows (retrieval format), write a PEFT adapter
   generate [--adapter <dir>] [--base models/base] [--context-rows <file|folder>] [--raw]
@@ -117,36 +117,24 @@ export async function engineCommand(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'train-base': {
         const steps = num(a, 'steps');
-        if (a.flags.get('stage') === 'continue') {
-          await trainBaseContinue({
+        const stage = a.flags.get('stage');
+        if (stage !== undefined) {
+          // later stages continue a trained model: --init (default: the previous stage's output)
+          const stages = {
+            continue: { run: trainBaseContinue, init: join('models', 'base') },
+            copy: { run: trainBaseCopy, init: join('models', 'base-continue') },
+            retrieval: { run: trainBaseRetrieval, init: join('models', 'base') },
+          } as const;
+          if (typeof stage !== 'string' || !Object.hasOwn(stages, stage))
+            throw new EngineError('BAD_ARGS', `--stage must be one of ${Object.keys(stages).join(', ')}`);
+          const { run, init } = stages[stage as keyof typeof stages];
+          await run({
             corpusPath: str(a, 'corpus', join('data', 'base', 'gcide.txt')),
-            outDir: str(a, 'out', join('models', 'base-continue')),
-            initFrom: str(a, 'init', join('models', 'base')),
+            outDir: str(a, 'out', join('models', `base-${stage}`)),
+            initFrom: str(a, 'init', init),
             tokenizer: await defaultTokenizer(),
             ...(steps !== undefined ? { hyper: { steps } } : {}),
-            onEvent: jobBar('train-base continue'),
-          });
-          return 0;
-        }
-        if (a.flags.get('stage') === 'copy') {
-          await trainBaseCopy({
-            corpusPath: str(a, 'corpus', join('data', 'base', 'gcide.txt')),
-            outDir: str(a, 'out', join('models', 'base-copy')),
-            initFrom: str(a, 'init', join('models', 'base-continue')),
-            tokenizer: await defaultTokenizer(),
-            ...(steps !== undefined ? { hyper: { steps } } : {}),
-            onEvent: jobBar('train-base copy'),
-          });
-          return 0;
-        }
-        if (a.flags.get('stage') === 'retrieval') {
-          await trainBaseRetrieval({
-            corpusPath: str(a, 'corpus', join('data', 'base', 'gcide.txt')),
-            outDir: str(a, 'out', join('models', 'base-retrieval')),
-            initFrom: str(a, 'init', join('models', 'base')),
-            tokenizer: await defaultTokenizer(),
-            ...(steps !== undefined ? { hyper: { steps } } : {}),
-            onEvent: jobBar('train-base retrieval'),
+            onEvent: jobBar(`train-base ${stage}`),
           });
           return 0;
         }
