@@ -9,6 +9,7 @@ import { Forward } from './forward.js';
 import { jaxThreads } from './jax-env.js';
 import { Model } from './model.js';
 import { initWeights } from './params.js';
+import { Rng } from './rng.js';
 import { randomIds, TINY } from './test-util.js';
 
 const child = fileURLToPath(new URL('./threads-child.test-helper.js', import.meta.url));
@@ -102,7 +103,6 @@ test('copy probe: each reading scores the same targets, checked against the type
   const len = 12;
   const got = await copyProbe(model, stream, { passages: 4, len, seed: 2 });
   // oracle: rebuild the probe's passages (same seeded positions) and score them with Forward
-  const { Rng } = await import('./rng.js');
   const rng = new Rng(2);
   const fw = new Forward(cfg, w);
   let first = 0;
